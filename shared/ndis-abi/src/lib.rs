@@ -1,0 +1,61 @@
+//! The NDIS 6.x miniport ABI for x64 Windows, in `no_std` Rust.
+//!
+//! Every item carries its exact C name (hence `non_snake_case` / `non_camel_case_types`), is
+//! `#[repr(C)]`, and is checked in two ways:
+//! * compile time: `size_of` assertions next to each structure;
+//! * test time: `tests/layouts.rs` compares every structure's size and field offsets, and every
+//!   constant, with the golden table `../shared/reference/ndis-abi-layouts.json` (Windows PDB
+//!   layouts and the WDK headers).
+//!
+//! Structures are declared through [`abi_structs!`], which also records each structure's
+//! layout (name, size, field offsets computed by `core::mem::offset_of!`) in a per-module
+//! `LAYOUTS` table; [`all_layouts`] gathers them for the layout test.
+//!
+//! This crate has no dependency on the WDK: the same definitions compile for Linux (where a
+//! user-mode NDIS emulator plays NDIS) and for `x86_64-pc-windows-msvc`.
+#![no_std]
+#![allow(non_snake_case, non_camel_case_types, non_upper_case_globals)]
+// Fields and constants carry their exact C names; their meaning is the DDI reference's.
+#![allow(missing_docs)]
+
+#[macro_use]
+mod macros;
+
+pub mod types;
+pub use types::*;
+
+/// The layout of one ABI structure as Rust computes it, for comparison with the golden table.
+#[derive(Debug, Clone, Copy)]
+pub struct StructLayout {
+    /// The C name (as used in the golden table, e.g. `NDIS_OID_REQUEST`).
+    pub name: &'static str,
+    /// `size_of` the Rust type.
+    pub size: usize,
+    /// `(field path, offset)`; nested paths use the golden table's dotted spelling.
+    pub fields: &'static [(&'static str, usize)],
+}
+
+/// A named constant with its value widened to `i128`, for comparison with the golden table.
+#[derive(Debug, Clone, Copy)]
+pub struct ConstantValue {
+    /// The C name.
+    pub name: &'static str,
+    /// The value (signed types are sign-extended, so `NDIS_STATUS` failures compare as the
+    /// table's unsigned spelling after masking to 32 bits; see the layout test).
+    pub value: i128,
+}
+
+pub mod nbl;
+pub use nbl::*;
+pub mod oid;
+pub use oid::*;
+
+/// Every structure layout this crate declares, module by module.
+pub fn all_layouts() -> impl Iterator<Item = &'static StructLayout> {
+    [types::LAYOUTS, nbl::LAYOUTS, oid::LAYOUTS].into_iter().flatten()
+}
+
+/// Every constant this crate declares that is recorded for the golden-table test.
+pub fn all_constants() -> impl Iterator<Item = &'static ConstantValue> {
+    [oid::CONSTANTS].into_iter().flatten()
+}

@@ -1,0 +1,89 @@
+//! Declaration macros that also record layouts and constant values for the golden-table test.
+
+/// Declares `#[repr(C)]` structures and unions with exact C names and records each one's layout
+/// in a `pub const LAYOUTS: &[StructLayout]` for the enclosing module.
+///
+/// Syntax, per item (any number of items):
+/// ```text
+/// abi_structs! {
+///     /// docs
+///     [align(16)]                      // optional repr(align)
+///     pub struct NAME as "GOLDEN.NAME" {   // `as "…"` optional: the golden table's name
+///         pub Field: Type,
+///     } extra { "Dotted.Path" => a.b.c, }  // optional: nested offsets the table lists
+///     pub union NAME2 { pub A: T, pub B: U, }
+/// }
+/// ```
+/// Every item derives `Clone` and `Copy` and gets `const fn zeroed()`: all fields are integers,
+/// raw pointers, `Option<fn>` or arrays/structures of those, for which all-zero bytes are valid.
+#[macro_export]
+macro_rules! abi_structs {
+    (
+        $(
+            $(#[$meta:meta])*
+            $([align($align:literal)])?
+            pub $kind:ident $name:ident $(as $golden:literal)? {
+                $( $(#[$fmeta:meta])* pub $field:ident : $fty:ty ),* $(,)?
+            }
+            $( extra { $( $xname:literal => $($xpath:ident).+ ),* $(,)? } )?
+        )*
+    ) => {
+        $(
+            $(#[$meta])*
+            #[repr(C $(, align($align))?)]
+            #[derive(Clone, Copy)]
+            pub $kind $name {
+                $( $(#[$fmeta])* pub $field : $fty ),*
+            }
+
+            impl $name {
+                /// An all-zero value (valid for every field type used in the ABI).
+                #[must_use]
+                pub const fn zeroed() -> Self {
+                    // SAFETY: every field is an integer, raw pointer, `Option` of a function
+                    // pointer, or an array/structure/union of those; all-zero bytes are a valid
+                    // value of each.
+                    unsafe { ::core::mem::zeroed() }
+                }
+            }
+        )*
+
+        /// Layouts of the structures declared in this module, for the golden-table test.
+        pub const LAYOUTS: &[$crate::StructLayout] = &[
+            $(
+                $crate::StructLayout {
+                    name: $crate::abi_structs!(@name $name $(, $golden)?),
+                    size: ::core::mem::size_of::<$name>(),
+                    fields: &[
+                        $( (stringify!($field), ::core::mem::offset_of!($name, $field)), )*
+                        $($( ($xname, ::core::mem::offset_of!($name, $($xpath).+)), )*)?
+                    ],
+                },
+            )*
+        ];
+    };
+    (@name $name:ident) => { stringify!($name) };
+    (@name $name:ident, $golden:literal) => { $golden };
+}
+
+/// Declares typed constants and records them in a `pub const CONSTANTS: &[ConstantValue]` for
+/// the enclosing module.
+///
+/// ```text
+/// abi_constants! {
+///     /// docs
+///     pub const NDIS_STATUS_SUCCESS: NDIS_STATUS = 0;
+/// }
+/// ```
+#[macro_export]
+macro_rules! abi_constants {
+    ( $( $(#[$meta:meta])* pub const $name:ident : $ty:ty = $value:expr ; )* ) => {
+        $( $(#[$meta])* pub const $name: $ty = $value; )*
+
+        /// Constants declared in this module, for the golden-table test.
+        #[allow(clippy::cast_lossless, clippy::cast_possible_wrap, clippy::unnecessary_cast)]
+        pub const CONSTANTS: &[$crate::ConstantValue] = &[
+            $( $crate::ConstantValue { name: stringify!($name), value: $name as i128 }, )*
+        ];
+    };
+}

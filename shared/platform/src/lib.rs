@@ -1,0 +1,247 @@
+//! The platform seam: the few things the igb hardware layer needs from whatever it runs on.
+//!
+//! * [`Mmio`]: 32-bit volatile register access to one BAR.
+//! * [`DmaMemory`] / [`DmaAllocator`]: memory the device can reach, with the device-visible
+//!   address as a [`DmaAddr`] that never mixes with CPU pointers.
+//! * [`MsixVector`]: the identity of an MSI-X message (the driver's ISR is called by the
+//!   platform with it; the seam only names it).
+//! * [`Clock`]: a monotonic clock and delays, so every poll of hardware is bounded
+//!   ([`poll_until`]).
+//!
+//! Backends: the in-process device model (`tests/igb-model`), VFIO inside a QEMU guest
+//! (`tests/qemu`), and the Windows kernel through NDIS (the drivers' Windows glue).
+#![no_std]
+
+use core::fmt;
+use core::ptr::NonNull;
+use core::time::Duration;
+
+/// A bus address as the device sees it (after any IOMMU translation). Deliberately not
+/// convertible to or from a CPU pointer.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug, Default)]
+pub struct DmaAddr(u64);
+
+impl DmaAddr {
+    /// Wraps a device-visible address.
+    #[must_use]
+    pub const fn new(bus_address: u64) -> Self {
+        Self(bus_address)
+    }
+
+    /// The raw value to program into a device register or descriptor.
+    #[must_use]
+    pub const fn as_u64(self) -> u64 {
+        self.0
+    }
+
+    /// `self + offset`, or `None` on overflow.
+    #[must_use]
+    pub const fn checked_add(self, offset: u64) -> Option<Self> {
+        match self.0.checked_add(offset) {
+            Some(sum) => Some(Self(sum)),
+            None => None,
+        }
+    }
+}
+
+impl fmt::Display for DmaAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dma:{:#x}", self.0)
+    }
+}
+
+/// 32-bit memory-mapped register access to one BAR. Offsets are in bytes from the BAR start.
+///
+/// Implementations must be volatile (no caching, merging or elision) and must not fault on an
+/// offset outside the BAR: they return all-ones for such reads and ignore such writes, which
+/// is also what a surprise-removed PCIe device looks like.
+pub trait Mmio {
+    /// Reads the 32-bit register at `offset`.
+    fn read32(&self, offset: u32) -> u32;
+    /// Writes the 32-bit register at `offset`.
+    fn write32(&self, offset: u32, value: u32);
+}
+
+impl<T: Mmio + ?Sized> Mmio for &T {
+    fn read32(&self, offset: u32) -> u32 {
+        (**self).read32(offset)
+    }
+    fn write32(&self, offset: u32, value: u32) {
+        (**self).write32(offset, value);
+    }
+}
+
+/// An access outside a DMA region.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DmaOutOfBounds {
+    /// Requested offset.
+    pub offset: usize,
+    /// Requested length.
+    pub len: usize,
+    /// Region length.
+    pub region_len: usize,
+}
+
+/// Memory that the device can read and write by DMA.
+///
+/// # Safety
+/// Implementors guarantee that [`DmaMemory::cpu_ptr`] is valid for reads and writes of
+/// [`DmaMemory::len`] bytes for as long as `self` lives, that nothing else in the program holds
+/// a Rust reference into those bytes (the device may change them at any time, so all access
+/// goes through the volatile methods below), and that [`DmaMemory::dma_addr`] is the address
+/// at which the device reaches the first byte.
+pub unsafe trait DmaMemory {
+    /// CPU address of the first byte.
+    fn cpu_ptr(&self) -> NonNull<u8>;
+    /// Length in bytes.
+    fn len(&self) -> usize;
+    /// Device-visible address of the first byte.
+    fn dma_addr(&self) -> DmaAddr;
+
+    /// Whether the region is empty.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Device-visible address of byte `offset`, if it is inside the region.
+    fn dma_addr_at(&self, offset: usize) -> Option<DmaAddr> {
+        if offset >= self.len() {
+            return None;
+        }
+        self.dma_addr().checked_add(offset as u64)
+    }
+
+    /// Volatile read of the little-endian `u32` at `offset`.
+    fn read_u32(&self, offset: usize) -> Result<u32, DmaOutOfBounds> {
+        let mut bytes = [0u8; 4];
+        self.read_bytes(offset, &mut bytes)?;
+        Ok(u32::from_le_bytes(bytes))
+    }
+
+    /// Volatile read of the little-endian `u64` at `offset`.
+    fn read_u64(&self, offset: usize) -> Result<u64, DmaOutOfBounds> {
+        let mut bytes = [0u8; 8];
+        self.read_bytes(offset, &mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// Volatile write of `value` as little-endian at `offset`.
+    fn write_u32(&self, offset: usize, value: u32) -> Result<(), DmaOutOfBounds> {
+        self.write_bytes(offset, &value.to_le_bytes())
+    }
+
+    /// Volatile write of `value` as little-endian at `offset`.
+    fn write_u64(&self, offset: usize, value: u64) -> Result<(), DmaOutOfBounds> {
+        self.write_bytes(offset, &value.to_le_bytes())
+    }
+
+    /// Volatile copy of `out.len()` bytes starting at `offset` into `out`.
+    fn read_bytes(&self, offset: usize, out: &mut [u8]) -> Result<(), DmaOutOfBounds> {
+        let base = checked_range(offset, out.len(), self.len())?;
+        for (index, slot) in out.iter_mut().enumerate() {
+            // SAFETY: `checked_range` proved `offset + out.len() <= len()`, and the trait's
+            // contract makes `cpu_ptr()` valid for reads of `len()` bytes.
+            *slot = unsafe { self.cpu_ptr().as_ptr().add(base + index).read_volatile() };
+        }
+        Ok(())
+    }
+
+    /// Volatile copy of `data` into the region starting at `offset`.
+    fn write_bytes(&self, offset: usize, data: &[u8]) -> Result<(), DmaOutOfBounds> {
+        let base = checked_range(offset, data.len(), self.len())?;
+        for (index, byte) in data.iter().enumerate() {
+            // SAFETY: `checked_range` proved `offset + data.len() <= len()`, and the trait's
+            // contract makes `cpu_ptr()` valid for writes of `len()` bytes.
+            unsafe { self.cpu_ptr().as_ptr().add(base + index).write_volatile(*byte) };
+        }
+        Ok(())
+    }
+
+    /// Fills the region with `byte` (used to poison fresh ring memory).
+    fn fill(&self, byte: u8) {
+        for index in 0..self.len() {
+            // SAFETY: `index < len()`, and `cpu_ptr()` is valid for writes of `len()` bytes.
+            unsafe { self.cpu_ptr().as_ptr().add(index).write_volatile(byte) };
+        }
+    }
+}
+
+fn checked_range(offset: usize, len: usize, region_len: usize) -> Result<usize, DmaOutOfBounds> {
+    match offset.checked_add(len) {
+        Some(end) if end <= region_len => Ok(offset),
+        _ => Err(DmaOutOfBounds { offset, len, region_len }),
+    }
+}
+
+/// Why a DMA allocation failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DmaAllocError {
+    /// The platform has no memory (or no IOMMU mapping space) left.
+    OutOfMemory,
+    /// The requested size or alignment is not supported.
+    Unsupported,
+}
+
+/// Allocates DMA memory. Fresh memory's contents are unspecified: the ring engine poisons it.
+pub trait DmaAllocator {
+    /// The region type handed out; freed when dropped.
+    type Region: DmaMemory;
+    /// Allocates `len` bytes whose device address is aligned to `align` (a power of two).
+    fn allocate(&self, len: usize, align: usize) -> Result<Self::Region, DmaAllocError>;
+}
+
+/// An MSI-X table entry index (the `MessageId` NDIS passes to `MiniportMessageInterrupt`).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub struct MsixVector(pub u16);
+
+/// A monotonic clock with delays, for bounded polling.
+pub trait Clock {
+    /// Monotonic time since an arbitrary origin.
+    fn now(&self) -> Duration;
+    /// Waits at least `duration` (busy-wait or sleep, as the platform allows at that IRQL).
+    fn delay(&self, duration: Duration);
+}
+
+impl<T: Clock + ?Sized> Clock for &T {
+    fn now(&self) -> Duration {
+        (**self).now()
+    }
+    fn delay(&self, duration: Duration) {
+        (**self).delay(duration);
+    }
+}
+
+/// A bounded poll ran out of time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct PollTimeout {
+    /// How long was waited.
+    pub waited: Duration,
+}
+
+/// Calls `condition` until it returns `Some`, waiting `interval` between tries, for at most
+/// `timeout` (measured on `clock`). The condition is always tried at least once, and once more
+/// after the deadline passes, so a slow clock cannot make a ready condition time out. The loop
+/// is also bounded by a try count (`timeout / interval + 2`), so a clock that does not advance
+/// (a broken or frozen backend) cannot make it spin forever.
+pub fn poll_until<C: Clock + ?Sized, T>(
+    clock: &C,
+    timeout: Duration,
+    interval: Duration,
+    mut condition: impl FnMut() -> Option<T>,
+) -> Result<T, PollTimeout> {
+    let start = clock.now();
+    let interval_nanos = interval.as_nanos().max(1);
+    let max_tries = (timeout.as_nanos() / interval_nanos).saturating_add(2);
+    let mut tries: u128 = 0;
+    loop {
+        if let Some(value) = condition() {
+            return Ok(value);
+        }
+        tries += 1;
+        let waited = clock.now().saturating_sub(start);
+        if waited >= timeout || tries >= max_tries {
+            return condition().ok_or(PollTimeout { waited });
+        }
+        clock.delay(interval.min(timeout - waited));
+    }
+}
