@@ -1,2 +1,9 @@
-//! placeholder
+//! Driver crate (see Cargo.toml for what it is).
+//!
+//! `no_std` always: the code that runs in the kernel uses only `core` and `alloc`. Off Windows,
+//! `std` is linked only so the `cdylib` artifact has a panic handler and an allocator; no item
+//! of this crate names `std` (the Windows type-check, `tests/wincheck.sh`, proves it).
 #![no_std]
+
+#[cfg(not(windows))]
+extern crate std;

@@ -49,7 +49,7 @@ macro_rules! abi_structs {
         )*
 
         /// Layouts of the structures declared in this module, for the golden-table test.
-        pub const LAYOUTS: &[$crate::StructLayout] = &[
+        pub(crate) const LAYOUTS: &[$crate::StructLayout] = &[
             $(
                 $crate::StructLayout {
                     name: $crate::abi_structs!(@name $name $(, $golden)?),
@@ -82,7 +82,7 @@ macro_rules! abi_constants {
 
         /// Constants declared in this module, for the golden-table test.
         #[allow(clippy::cast_lossless, clippy::cast_possible_wrap, clippy::unnecessary_cast)]
-        pub const CONSTANTS: &[$crate::ConstantValue] = &[
+        pub(crate) const CONSTANTS: &[$crate::ConstantValue] = &[
             $( $crate::ConstantValue { name: stringify!($name), value: $name as i128 }, )*
         ];
     };
