@@ -7,3 +7,8 @@
 
 #[cfg(not(windows))]
 extern crate std;
+
+// Windows-only glue: DriverEntry export, WDK allocator and panic handler. Never compiled off
+// Windows, and off in the Linux-hosted Windows type-check (feature `wdk-glue` disabled).
+#[cfg(all(windows, feature = "wdk-glue"))]
+mod windows_glue;
