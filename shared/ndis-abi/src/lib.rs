@@ -24,6 +24,15 @@ mod macros;
 pub mod types;
 pub use types::*;
 
+/// Marker for ABI structures that may be read from, and copied into, foreign memory byte-wise.
+///
+/// # Safety
+/// Implementors are `#[repr(C)]` types whose fields are integers, raw pointers, `Option` of
+/// function pointers, or arrays/structures/unions of `AbiPod` types: every initialized byte
+/// pattern of `size_of::<Self>()` bytes that C code can produce is a valid value. (Every type
+/// declared through [`abi_structs!`] implements it.)
+pub unsafe trait AbiPod: Copy + 'static {}
+
 /// The layout of one ABI structure as Rust computes it, for comparison with the golden table.
 #[derive(Debug, Clone, Copy)]
 pub struct StructLayout {

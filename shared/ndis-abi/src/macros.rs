@@ -36,6 +36,12 @@ macro_rules! abi_structs {
                 $( $(#[$fmeta])* pub $field : $fty ),*
             }
 
+            // SAFETY: see `AbiPod`: the macro only accepts fields of integer, raw pointer,
+            // `Option<fn>` or array/structure/union-of-those types (each ABI type is itself
+            // declared through this macro), for which every bit pattern the C side can produce
+            // is a valid value.
+            unsafe impl $crate::AbiPod for $name {}
+
             impl $name {
                 /// An all-zero value (valid for every field type used in the ABI).
                 #[must_use]
