@@ -1,6 +1,14 @@
 //! Intel 82576 / I350 (igb) hardware layer shared by the PF and VF drivers: device IDs,
 //! register map, descriptor ring engine and the PF<->VF mailbox, all above the platform seam
 //! (`hw-platform`).
+//!
+//! * [`ids`]: PCI device IDs and the silicon generation.
+//! * [`regs`]: typed PF/VF register offsets, the 82576-vs-I350 table, register access.
+//! * [`filters`]: RAR, VLVF, MTA/UTA hash and VMOLR encodings.
+//! * [`interrupts`]: IVAR, EITR and MSI-X cause numbering.
 #![no_std]
 
+pub mod filters;
 pub mod ids;
+pub mod interrupts;
+pub mod regs;
