@@ -6,9 +6,14 @@
 //! * [`regs`]: typed PF/VF register offsets, the 82576-vs-I350 table, register access.
 //! * [`filters`]: RAR, VLVF, MTA/UTA hash and VMOLR encodings.
 //! * [`interrupts`]: IVAR, EITR and MSI-X cause numbering.
+//! * [`ring`]: advanced descriptor formats and the Rx/Tx ring engine (uses `alloc` for the
+//!   software ring of tokens, allocated fallibly).
 #![no_std]
+
+extern crate alloc;
 
 pub mod filters;
 pub mod ids;
 pub mod interrupts;
 pub mod regs;
+pub mod ring;
