@@ -24,7 +24,10 @@ fn wire_frame_reaches_only_pools_whose_rar_and_vlan_match() {
     // VLAN filtering on; VID 100 belongs to VF0 and VF1 only; no default pool, so an
     // unmatched frame is dropped rather than handed to the PF.
     pf.write32(r::RCTL, r::RCTL_EN | r::RCTL_VFE);
-    pf.write32(r::VT_CTL, (3 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL);
+    pf.write32(
+        r::VT_CTL,
+        (3 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL,
+    );
     set_vlvf(&pf, 0, 100, 0b011);
     // VF1 accepts tagged frames only (no AUPE).
     pf.write32(r::VMOLR0 + 4, r::VMOLR_BAM | r::VMOLR_STRCRC);
@@ -78,9 +81,16 @@ fn unmatched_unicast_goes_to_default_pool_unless_disabled() {
     let mut pf_ring = pf_rx(&dev, 2);
     let stranger = eth([2, 7, 7, 7, 7, 7], [2, 9, 9, 9, 9, 9], None, 0x0800, b"?");
     dev.inject(&stranger);
-    assert_eq!(pf_ring.poll().len(), 1, "default pool (PF pool 2) takes unmatched unicast");
+    assert_eq!(
+        pf_ring.poll().len(),
+        1,
+        "default pool (PF pool 2) takes unmatched unicast"
+    );
     assert!(vf0.poll().is_empty());
-    dev.pf_bar().write32(r::VT_CTL, (2 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL);
+    dev.pf_bar().write32(
+        r::VT_CTL,
+        (2 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL,
+    );
     dev.inject(&stranger);
     assert!(pf_ring.poll().is_empty());
 }
@@ -135,7 +145,10 @@ fn vf_to_vf_frames_are_switched_internally_only_with_loopback_on() {
     let bcast = eth(BROADCAST, vf_mac(0), None, 0x0806, b"bcast");
     vf0_tx.send(&bcast);
     assert_eq!(vf1_rx.poll().len(), 1);
-    assert!(vf0_rx.poll().is_empty(), "sender excluded without its local-loopback bit");
+    assert!(
+        vf0_rx.poll().is_empty(),
+        "sender excluded without its local-loopback bit"
+    );
     assert_eq!(dev.capture(), vec![bcast.clone()]);
 
     // Loopback off: the same unicast goes to the wire and VF1 sees nothing.
@@ -169,8 +182,15 @@ fn spoofed_source_mac_is_dropped_and_counted_with_anti_spoof_on() {
     assert_eq!(pf.read32(r::WVBR), 1 << 0);
     assert_eq!(pf.read32(r::WVBR), 0, "WVBR is read-to-clear");
     assert_ne!(pf.read32(r::ICR) & r::ICR_DOUTSYNC, 0);
-    assert_eq!(dev.take_interrupts(Function::Pf), vec![hw_platform::MsixVector(0)]);
-    assert_eq!(dev.vf_bar(0).read32(r::VFGPTC), 0, "dropped frames are not counted as sent");
+    assert_eq!(
+        dev.take_interrupts(Function::Pf),
+        vec![hw_platform::MsixVector(0)]
+    );
+    assert_eq!(
+        dev.vf_bar(0).read32(r::VFGPTC),
+        0,
+        "dropped frames are not counted as sent"
+    );
 
     // The VF's own MAC passes.
     vf0_tx.send(&honest);

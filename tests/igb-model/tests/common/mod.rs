@@ -36,14 +36,23 @@ pub fn vf_txq(k: u32) -> u32 {
 }
 
 pub fn set_rar(pf: &impl Mmio, index: u32, mac: [u8; 6], pools: u8) {
-    let ral = if index < 16 { r::RAL0 + 8 * index } else { r::RAL16 + 8 * (index - 16) };
+    let ral = if index < 16 {
+        r::RAL0 + 8 * index
+    } else {
+        r::RAL16 + 8 * (index - 16)
+    };
     pf.write32(ral, u32::from_le_bytes([mac[0], mac[1], mac[2], mac[3]]));
-    let rah = u32::from(u16::from_le_bytes([mac[4], mac[5]])) | (u32::from(pools) << r::RAH_POOLSEL_SHIFT) | r::RAH_AV;
+    let rah = u32::from(u16::from_le_bytes([mac[4], mac[5]]))
+        | (u32::from(pools) << r::RAH_POOLSEL_SHIFT)
+        | r::RAH_AV;
     pf.write32(ral + 4, rah);
 }
 
 pub fn set_vlvf(pf: &impl Mmio, index: u32, vid: u16, pools: u8) {
-    pf.write32(r::VLVF0 + 4 * index, u32::from(vid) | (u32::from(pools) << r::VLVF_POOLSEL_SHIFT) | r::VLVF_VI_EN);
+    pf.write32(
+        r::VLVF0 + 4 * index,
+        u32::from(vid) | (u32::from(pools) << r::VLVF_POOLSEL_SHIFT) | r::VLVF_VI_EN,
+    );
     let word = r::VFTA0 + 4 * (u32::from(vid) >> 5);
     let old = pf.read32(word);
     pf.write32(word, old | (1 << (vid & 31)));
@@ -55,7 +64,10 @@ pub fn pf_vmdq_setup(dev: &igb_model::Device, num_vfs: u8) {
     dev.enable_vfs(num_vfs).expect("enable VFs");
     let pf = dev.pf_bar();
     pf.write32(r::MRQC, r::MRQC_MODE_VMDQ);
-    pf.write32(r::VT_CTL, (u32::from(num_vfs) << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN);
+    pf.write32(
+        r::VT_CTL,
+        (u32::from(num_vfs) << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN,
+    );
     pf.write32(r::RCTL, r::RCTL_EN);
     pf.write32(r::TCTL, r::TCTL_EN);
     pf.write32(r::VFRE, 0xFF);
@@ -63,7 +75,10 @@ pub fn pf_vmdq_setup(dev: &igb_model::Device, num_vfs: u8) {
     // Replicated (broadcast/multicast) copies use RPLOLR on the 82576 (§6 step 7).
     pf.write32(r::RPLOLR, r::RPLOLR_STRCRC);
     for pool in 0..8 {
-        pf.write32(r::VMOLR0 + 4 * pool, r::VMOLR_AUPE | r::VMOLR_BAM | r::VMOLR_STRCRC);
+        pf.write32(
+            r::VMOLR0 + 4 * pool,
+            r::VMOLR_AUPE | r::VMOLR_BAM | r::VMOLR_STRCRC,
+        );
     }
     set_rar(&pf, 0, PF_MAC, 1 << num_vfs);
     for vf in 0..num_vfs {
@@ -94,7 +109,9 @@ pub struct RxRing<M: Mmio> {
 impl<M: Mmio> RxRing<M> {
     pub fn new(arena: &DmaArena, bar: M, block: u32, count: usize) -> Self {
         let ring = arena.allocate(count * 16, 128).expect("ring");
-        let buffers: Vec<DmaRegion> = (0..count).map(|_| arena.allocate(BUF_SIZE, 128).expect("buffer")).collect();
+        let buffers: Vec<DmaRegion> = (0..count)
+            .map(|_| arena.allocate(BUF_SIZE, 128).expect("buffer"))
+            .collect();
         for (i, buffer) in buffers.iter().enumerate() {
             ring.write_u64(i * 16, buffer.dma_addr().as_u64()).unwrap();
             ring.write_u64(i * 16 + 8, 0).unwrap();
@@ -109,7 +126,13 @@ impl<M: Mmio> RxRing<M> {
         bar.write32(block + r::Q_TAIL, 0);
         bar.write32(block + r::Q_DCTL, r::DCTL_ENABLE);
         bar.write32(block + r::Q_TAIL, (count - 1) as u32);
-        Self { bar, block, ring, buffers, next: 0 }
+        Self {
+            bar,
+            block,
+            ring,
+            buffers,
+            next: 0,
+        }
     }
 
     fn count(&self) -> usize {
@@ -137,7 +160,9 @@ impl<M: Mmio> RxRing<M> {
                 vlan: (word3 >> 16) as u16,
             });
             // Re-arm: buffer address back, status cleared.
-            self.ring.write_u64(i * 16, self.buffers[i].dma_addr().as_u64()).unwrap();
+            self.ring
+                .write_u64(i * 16, self.buffers[i].dma_addr().as_u64())
+                .unwrap();
             self.ring.write_u64(i * 16 + 8, 0).unwrap();
             self.bar.write32(self.block + r::Q_TAIL, i as u32);
             self.next = (i + 1) % self.count();
@@ -169,7 +194,9 @@ pub struct TxOptions {
 impl<M: Mmio> TxRing<M> {
     pub fn new(arena: &DmaArena, bar: M, block: u32, count: usize) -> Self {
         let ring = arena.allocate(count * 16, 128).expect("ring");
-        let buffers: Vec<DmaRegion> = (0..count).map(|_| arena.allocate(16384, 128).expect("buffer")).collect();
+        let buffers: Vec<DmaRegion> = (0..count)
+            .map(|_| arena.allocate(16384, 128).expect("buffer"))
+            .collect();
         ring.fill(0);
         let base = ring.dma_addr().as_u64();
         bar.write32(block + r::Q_DCTL, 0);
@@ -179,7 +206,13 @@ impl<M: Mmio> TxRing<M> {
         bar.write32(block + r::Q_HEAD, 0);
         bar.write32(block + r::Q_TAIL, 0);
         bar.write32(block + r::Q_DCTL, r::DCTL_ENABLE);
-        Self { bar, block, ring, buffers, tail: 0 }
+        Self {
+            bar,
+            block,
+            ring,
+            buffers,
+            tail: 0,
+        }
     }
 
     fn count(&self) -> usize {
@@ -209,9 +242,13 @@ impl<M: Mmio> TxRing<M> {
             | r::TXD_CMD_IFCS
             | r::TXD_CMD_RS
             | options.cmd;
-        self.ring.write_u64(i * 16, self.buffers[i].dma_addr().as_u64()).unwrap();
+        self.ring
+            .write_u64(i * 16, self.buffers[i].dma_addr().as_u64())
+            .unwrap();
         self.ring.write_u32(i * 16 + 8, cmd).unwrap();
-        self.ring.write_u32(i * 16 + 12, options.olinfo | ((frame.len() as u32) << 14)).unwrap();
+        self.ring
+            .write_u32(i * 16 + 12, options.olinfo | ((frame.len() as u32) << 14))
+            .unwrap();
         self.tail = (i + 1) % self.count();
         self.bar.write32(self.block + r::Q_TAIL, self.tail as u32);
         i
@@ -223,7 +260,13 @@ impl<M: Mmio> TxRing<M> {
 }
 
 /// An Ethernet frame: dst, src, optional VLAN TCI, EtherType, payload (padded to 60 bytes).
-pub fn eth(dst: [u8; 6], src: [u8; 6], vlan: Option<u16>, ethertype: u16, payload: &[u8]) -> Vec<u8> {
+pub fn eth(
+    dst: [u8; 6],
+    src: [u8; 6],
+    vlan: Option<u16>,
+    ethertype: u16,
+    payload: &[u8],
+) -> Vec<u8> {
     let mut frame = Vec::new();
     frame.extend_from_slice(&dst);
     frame.extend_from_slice(&src);
@@ -241,7 +284,11 @@ pub fn eth(dst: [u8; 6], src: [u8; 6], vlan: Option<u16>, ethertype: u16, payloa
 
 fn csum(data: &[u8], mut acc: u32) -> u16 {
     for pair in data.chunks(2) {
-        let word = if pair.len() == 2 { u16::from_be_bytes([pair[0], pair[1]]) } else { u16::from(pair[0]) << 8 };
+        let word = if pair.len() == 2 {
+            u16::from_be_bytes([pair[0], pair[1]])
+        } else {
+            u16::from(pair[0]) << 8
+        };
         acc += u32::from(word);
     }
     while acc > 0xFFFF {
@@ -256,7 +303,20 @@ pub fn ipv4(proto: u8, l4: &[u8], fill_l4_csum: bool) -> Vec<u8> {
     let src = [10, 0, 0, 1];
     let dst = [10, 0, 0, 2];
     let total = 20 + l4.len();
-    let mut ip = vec![0x45, 0, (total >> 8) as u8, total as u8, 0x12, 0x34, 0x40, 0, 64, proto, 0, 0];
+    let mut ip = vec![
+        0x45,
+        0,
+        (total >> 8) as u8,
+        total as u8,
+        0x12,
+        0x34,
+        0x40,
+        0,
+        64,
+        proto,
+        0,
+        0,
+    ];
     ip.extend_from_slice(&src);
     ip.extend_from_slice(&dst);
     let hc = csum(&ip, 0);
