@@ -248,6 +248,25 @@ mod tests {
     }
 
     #[test]
+    fn every_queue_direction_has_its_own_ivar_entry() {
+        for generation in [I82576, I350] {
+            let queues = GenerationTraits::of(generation).queues;
+            let mut seen = alloc::vec::Vec::new();
+            for queue in 0..queues {
+                for direction in [QueueDirection::Rx, QueueDirection::Tx] {
+                    let slot = pf_ivar_slot(generation, queue, direction).unwrap();
+                    assert!(
+                        !seen.contains(&slot),
+                        "{generation:?} queue {queue} {direction:?} shares an entry"
+                    );
+                    seen.push(slot);
+                }
+            }
+            assert_eq!(seen.len(), 2 * queues);
+        }
+    }
+
+    #[test]
     fn ivar_insert_and_read_back() {
         let slot = pf_ivar_slot(I82576, 9, QueueDirection::Tx).unwrap();
         let value = slot.insert(0xFFFF_FFFF, 3).unwrap();

@@ -169,12 +169,9 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
         let mut delivered = 0;
         while examined < budget && self.next_to_clean != self.tail_written {
             let index = self.next_to_clean;
-            let raw = match self.hw.read(index) {
-                Ok(raw) => raw,
-                Err(_) => {
-                    self.stats.dma_errors = self.stats.dma_errors.wrapping_add(1);
-                    break;
-                }
+            let Some(raw) = self.read_write_back(index) else {
+                self.stats.dma_errors = self.stats.dma_errors.wrapping_add(1);
+                break;
             };
             let write_back = RxWriteBack::decode(raw);
             let verdict = if write_back.done() {
@@ -235,6 +232,18 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
             }
         }
         delivered
+    }
+
+    /// Reads descriptor `index`; once DD is seen, orders the following reads after it and reads
+    /// the whole descriptor again, so length and errors come from the same write-back as DD
+    /// (the Linux `dma_rmb()` after the status check).
+    fn read_write_back(&self, index: u32) -> Option<desc::RawDesc> {
+        let raw = self.hw.read(index).ok()?;
+        if !RxWriteBack::decode(raw).done() {
+            return Some(raw);
+        }
+        fence(Ordering::Acquire);
+        self.hw.read(index).ok()
     }
 
     /// After the device's queue is stopped (RXDCTL.ENABLE clear or reset): hands back every
