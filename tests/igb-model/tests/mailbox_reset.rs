@@ -12,7 +12,7 @@ use igb_model::{Device, Function, Generation};
 fn pf_other_vector(dev: &Device) {
     let pf = dev.pf_bar();
     pf.write32(r::GPIE, r::GPIE_MSIX_MODE | r::GPIE_PBA | r::GPIE_NSICR);
-    pf.write32(r::IVAR_MISC, (r::IVAR_VALID | 0) << 8);
+    pf.write32(r::IVAR_MISC, r::IVAR_VALID << 8);
     pf.write32(r::EIAC, 1);
     pf.write32(r::EIMS, 1);
     pf.write32(r::IMS, r::ICR_VMMB | r::ICR_LSC);

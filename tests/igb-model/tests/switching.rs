@@ -166,7 +166,7 @@ fn spoofed_source_mac_is_dropped_and_counted_with_anti_spoof_on() {
     let pf = dev.pf_bar();
     // PF "other" interrupt routing so the spoof event is visible as an interrupt.
     pf.write32(r::GPIE, r::GPIE_MSIX_MODE | r::GPIE_PBA | r::GPIE_NSICR);
-    pf.write32(r::IVAR_MISC, (r::IVAR_VALID | 0) << 8);
+    pf.write32(r::IVAR_MISC, r::IVAR_VALID << 8);
     pf.write32(r::EIMS, 1 << 0);
     pf.write32(r::IMS, r::ICR_DOUTSYNC);
     let mut vf0_tx = TxRing::new(&dev.dma(), dev.vf_bar(0), vf_txq(0), 8);
