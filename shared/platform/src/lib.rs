@@ -113,6 +113,13 @@ pub unsafe trait DmaMemory {
 
     /// Volatile read of the little-endian `u32` at `offset`.
     fn read_u32(&self, offset: usize) -> Result<u32, DmaOutOfBounds> {
+        let base = checked_range(offset, 4, self.len())?;
+        let word = byte_ptr(self, base).cast::<u32>();
+        if word.is_aligned() {
+            // SAFETY: the 4 bytes at `word` are inside the region (checked) and aligned; one
+            // volatile access so the device's write of a descriptor word is seen whole.
+            return Ok(u32::from_le(unsafe { word.read_volatile() }));
+        }
         let mut bytes = [0u8; 4];
         self.read_bytes(offset, &mut bytes)?;
         Ok(u32::from_le_bytes(bytes))
@@ -120,6 +127,12 @@ pub unsafe trait DmaMemory {
 
     /// Volatile read of the little-endian `u64` at `offset`.
     fn read_u64(&self, offset: usize) -> Result<u64, DmaOutOfBounds> {
+        let base = checked_range(offset, 8, self.len())?;
+        let word = byte_ptr(self, base).cast::<u64>();
+        if word.is_aligned() {
+            // SAFETY: the 8 bytes at `word` are inside the region (checked) and aligned.
+            return Ok(u64::from_le(unsafe { word.read_volatile() }));
+        }
         let mut bytes = [0u8; 8];
         self.read_bytes(offset, &mut bytes)?;
         Ok(u64::from_le_bytes(bytes))
@@ -127,11 +140,25 @@ pub unsafe trait DmaMemory {
 
     /// Volatile write of `value` as little-endian at `offset`.
     fn write_u32(&self, offset: usize, value: u32) -> Result<(), DmaOutOfBounds> {
+        let base = checked_range(offset, 4, self.len())?;
+        let word = byte_ptr(self, base).cast::<u32>();
+        if word.is_aligned() {
+            // SAFETY: the 4 bytes at `word` are inside the region (checked) and aligned.
+            unsafe { word.write_volatile(value.to_le()) };
+            return Ok(());
+        }
         self.write_bytes(offset, &value.to_le_bytes())
     }
 
     /// Volatile write of `value` as little-endian at `offset`.
     fn write_u64(&self, offset: usize, value: u64) -> Result<(), DmaOutOfBounds> {
+        let base = checked_range(offset, 8, self.len())?;
+        let word = byte_ptr(self, base).cast::<u64>();
+        if word.is_aligned() {
+            // SAFETY: the 8 bytes at `word` are inside the region (checked) and aligned.
+            unsafe { word.write_volatile(value.to_le()) };
+            return Ok(());
+        }
         self.write_bytes(offset, &value.to_le_bytes())
     }
 
@@ -139,9 +166,10 @@ pub unsafe trait DmaMemory {
     fn read_bytes(&self, offset: usize, out: &mut [u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, out.len(), self.len())?;
         for (index, slot) in out.iter_mut().enumerate() {
-            // SAFETY: `checked_range` proved `offset + out.len() <= len()`, and the trait's
-            // contract makes `cpu_ptr()` valid for reads of `len()` bytes.
-            *slot = unsafe { self.cpu_ptr().as_ptr().add(base + index).read_volatile() };
+            let byte = byte_ptr(self, base + index);
+            // SAFETY: `checked_range` proved `offset + out.len() <= len()`, so `byte` is inside
+            // the region, which the trait's contract makes valid for reads.
+            *slot = unsafe { byte.read_volatile() };
         }
         Ok(())
     }
@@ -149,10 +177,11 @@ pub unsafe trait DmaMemory {
     /// Volatile copy of `data` into the region starting at `offset`.
     fn write_bytes(&self, offset: usize, data: &[u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, data.len(), self.len())?;
-        for (index, byte) in data.iter().enumerate() {
-            // SAFETY: `checked_range` proved `offset + data.len() <= len()`, and the trait's
-            // contract makes `cpu_ptr()` valid for writes of `len()` bytes.
-            unsafe { self.cpu_ptr().as_ptr().add(base + index).write_volatile(*byte) };
+        for (index, value) in data.iter().enumerate() {
+            let byte = byte_ptr(self, base + index);
+            // SAFETY: `checked_range` proved `offset + data.len() <= len()`, so `byte` is inside
+            // the region, which the trait's contract makes valid for writes.
+            unsafe { byte.write_volatile(*value) };
         }
         Ok(())
     }
@@ -160,10 +189,17 @@ pub unsafe trait DmaMemory {
     /// Fills the region with `byte` (used to poison fresh ring memory).
     fn fill(&self, byte: u8) {
         for index in 0..self.len() {
-            // SAFETY: `index < len()`, and `cpu_ptr()` is valid for writes of `len()` bytes.
-            unsafe { self.cpu_ptr().as_ptr().add(index).write_volatile(byte) };
+            let target = byte_ptr(self, index);
+            // SAFETY: `index < len()`, so `target` is inside the region, valid for writes.
+            unsafe { target.write_volatile(byte) };
         }
     }
+}
+
+/// The address of byte `index` of the region, computed without dereferencing (callers check
+/// `index` against the region's length before accessing it).
+fn byte_ptr<D: DmaMemory + ?Sized>(region: &D, index: usize) -> *mut u8 {
+    region.cpu_ptr().as_ptr().wrapping_add(index)
 }
 
 fn checked_range(offset: usize, len: usize, region_len: usize) -> Result<usize, DmaOutOfBounds> {
@@ -243,5 +279,88 @@ pub fn poll_until<C: Clock + ?Sized, T>(
             return condition().ok_or(PollTimeout { waited });
         }
         clock.delay(interval.min(timeout - waited));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use core::cell::Cell;
+    use std::vec::Vec;
+
+    use super::*;
+
+    /// A clock that never advances, like a broken backend.
+    struct FrozenClock;
+    impl Clock for FrozenClock {
+        fn now(&self) -> Duration {
+            Duration::ZERO
+        }
+        fn delay(&self, _: Duration) {}
+    }
+
+    /// A virtual clock that advances only by delays.
+    struct VirtualClock(Cell<Duration>);
+    impl Clock for VirtualClock {
+        fn now(&self) -> Duration {
+            self.0.get()
+        }
+        fn delay(&self, duration: Duration) {
+            self.0.set(self.0.get() + duration);
+        }
+    }
+
+    #[test]
+    fn poll_is_bounded_even_when_the_clock_is_frozen() {
+        let mut tries = 0u32;
+        let result = poll_until(&FrozenClock, Duration::from_millis(10), Duration::from_millis(1), || {
+            tries += 1;
+            None::<()>
+        });
+        assert!(result.is_err());
+        assert!(tries <= 13, "{tries} tries for a 10 ms / 1 ms poll");
+    }
+
+    #[test]
+    fn poll_returns_the_value_once_ready_and_times_out_otherwise() {
+        let clock = VirtualClock(Cell::new(Duration::ZERO));
+        let mut countdown = 3;
+        let ready = poll_until(&clock, Duration::from_millis(10), Duration::from_millis(1), || {
+            countdown -= 1;
+            (countdown == 0).then_some(7)
+        });
+        assert_eq!(ready, Ok(7));
+        let timeout = poll_until(&clock, Duration::from_millis(5), Duration::from_millis(1), || None::<()>);
+        assert!(timeout.expect_err("never ready").waited >= Duration::from_millis(5));
+    }
+
+    /// A heap region for tests.
+    struct HeapRegion(Vec<u64>);
+    // SAFETY: the vector's buffer is valid for its length in bytes while `self` lives, and
+    // nothing else references it; the fake device address is the CPU address.
+    unsafe impl DmaMemory for HeapRegion {
+        fn cpu_ptr(&self) -> NonNull<u8> {
+            NonNull::new(self.0.as_ptr().cast_mut().cast()).expect("vec pointer is non-null")
+        }
+        fn len(&self) -> usize {
+            self.0.len() * 8
+        }
+        fn dma_addr(&self) -> DmaAddr {
+            DmaAddr::new(0x1000)
+        }
+    }
+
+    #[test]
+    fn dma_accesses_are_bounds_checked() {
+        let region = HeapRegion(std::vec![0; 4]);
+        region.write_u64(24, 0x1122_3344_5566_7788).expect("last word");
+        assert_eq!(region.read_u32(24), Ok(0x5566_7788));
+        assert_eq!(region.read_u32(27).expect("unaligned read"), 0x2233_4455);
+        assert!(region.read_u64(25).is_err());
+        assert!(region.write_bytes(usize::MAX, &[1]).is_err());
+        assert_eq!(region.dma_addr_at(31), Some(DmaAddr::new(0x1000 + 31)));
+        assert_eq!(region.dma_addr_at(32), None);
+        region.fill(0xA5);
+        assert_eq!(region.read_u64(0), Ok(0xA5A5_A5A5_A5A5_A5A5));
     }
 }
