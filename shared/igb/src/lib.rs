@@ -15,5 +15,6 @@ extern crate alloc;
 pub mod filters;
 pub mod ids;
 pub mod interrupts;
+pub mod mailbox;
 pub mod regs;
 pub mod ring;

@@ -1,0 +1,1093 @@
+//! The PF end of the mailbox: serves up to 7 VFs (`igb-hardware.md` §5, §2.5, §5.6).
+//!
+//! [`PfMailbox::service`] is called on ICR.VMMB (and periodically). It handles VF function
+//! level resets first (VFLRE), then VF requests (MBVFICR.VFREQ): for each, it takes the
+//! buffer with PFU (bounded), reads VMBMEM, acknowledges receipt while keeping PFU (newer
+//! Linux, §5.4: the VF cannot post again in between), decodes and validates the message,
+//! applies the per-VF policy, programs the filters through the register layer, and replies
+//! ACK or NACK (with CTS once the VF completed its reset), which releases PFU.
+//!
+//! Hostile-VF rules (§5.6): nothing but VF_RESET is accepted before the VF's reset
+//! handshake; unknown or malformed messages are NACKed and counted; an administratively
+//! assigned MAC or port VLAN wins over the VF; every VF gets at most
+//! [`PfMailbox::request_budget`] messages per `service` call and the starting VF rotates, so a
+//! flooding VF cannot starve the others; NACKs are logged at most once per 2 s per VF into a
+//! fixed ring (no_std: no printing).
+//!
+//! Hardware ownership: while VFs are enabled this module owns, for each VF `n`: RAR entry
+//! `rar_entries - 1 - n` (`filters::vf_rar_index`), pool `n`'s bits in VLVF/VFRE/VFTE, VMOLR[n],
+//! VMVIR[n], DVMOLR[n] (I350), and the whole MTA (the PF driver gives its own multicast
+//! hashes to [`PfMailbox::set_pf_multicast`]). VLVF entries of other pools are left alone.
+
+use core::time::Duration;
+
+use hw_platform::{Clock, Mmio, poll_until};
+
+use super::MailboxTimeouts;
+use super::message::{
+    MESSAGE_WORDS, MalformedMessage, Message, MulticastHashes, PfMessage, VfRequest, header_id,
+    header_info,
+};
+use crate::filters::{
+    HashBit, MacAddr, RarEntry, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vf_rar_index,
+    vmolr_bits,
+};
+use crate::ids::Generation;
+use crate::regs::pf::{
+    self, CTRL_EXT, HASH_TABLE_REGS, MBVFICR, VFLRE, VFRE, VFTE, VLVF_ENTRIES, ctrl_ext, dctl,
+    dvmolr_bits, mbvficr, pf_mailbox_bits as pfbits, vmvir_bits,
+};
+use crate::regs::{GenerationTraits, PfRegisters, PoolMask};
+
+/// Linux limits a port to 7 VFs so pool 7 stays with the PF (`igb-hardware.md` §1.3).
+pub const MAX_VFS: usize = 7;
+
+/// Default number of messages a VF may have handled per [`PfMailbox::service`] call.
+pub const DEFAULT_REQUEST_BUDGET: u8 = 4;
+
+/// Default cap on VLANs one VF may hold in the shared 32-entry VLVF table.
+pub const DEFAULT_MAX_VLANS_PER_VF: u8 = 8;
+
+/// NACKs of one VF are logged at most once per this interval (Linux igb, §5.6).
+pub const NACK_LOG_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Entries kept in the event log ring.
+pub const EVENT_LOG_ENTRIES: usize = 16;
+
+/// Standard frame for a pool before any SET_LPE: 1500 + 14 header + 4 VLAN + 4 CRC.
+const DEFAULT_POOL_FRAME: u16 = 1522;
+
+/// Administrative configuration of one VF (what `ip link set … vf n …` sets on Linux, or the
+/// Hyper-V switch port on Windows).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct VfPolicy {
+    /// A MAC assigned by the administrator: returned on VF_RESET; SET_MAC_ADDR is NACKed.
+    pub admin_mac: Option<MacAddr>,
+    /// A port VLAN: inserted on Tx (VMVIR), stripped and filtered on Rx; SET_VLAN is NACKed.
+    pub admin_vlan: Option<VlanId>,
+    /// A trusted VF may turn on unicast promiscuous where the hardware has it (I350 VMOLR.UPE).
+    pub trusted: bool,
+    /// Whether the VF may turn on multicast promiscuous (VMOLR.MPME); Linux allows it.
+    pub allow_multicast_promiscuous: bool,
+    /// VLANs this VF may hold in the shared VLVF table.
+    pub max_vlans: u8,
+}
+
+impl Default for VfPolicy {
+    fn default() -> Self {
+        Self {
+            admin_mac: None,
+            admin_vlan: None,
+            trusted: false,
+            allow_multicast_promiscuous: true,
+            max_vlans: DEFAULT_MAX_VLANS_PER_VF,
+        }
+    }
+}
+
+/// Where a VF stands with the PF.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum VfState {
+    /// Waiting for the VF's VF_RESET (after enable, FLR or PF reset): not clear to send.
+    Resetting,
+    /// Handshake done: clear to send; Rx/Tx enabled for the pool.
+    Ready,
+}
+
+/// Why the PF refused a VF's message.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum NackReason {
+    /// The message could not be decoded (unknown opcode, bad count, bad flags...).
+    Malformed,
+    /// A request before the VF completed its reset handshake.
+    NotClearToSend,
+    /// SET_MAC_ADDR while the administrator assigned the MAC.
+    AdminMac,
+    /// SET_VLAN while the administrator assigned a port VLAN.
+    AdminVlan,
+    /// Not a usable unicast MAC.
+    InvalidMac,
+    /// SET_LPE outside 64..=0x3F00.
+    InvalidFrameSize,
+    /// The VF reached its VLAN cap ([`VfPolicy::max_vlans`]).
+    VlanLimit,
+    /// No free VLVF entry.
+    VlanTableFull,
+    /// The request is valid but not supported or not permitted by policy (unicast
+    /// promiscuous, multicast promiscuous when disallowed).
+    NotPermitted,
+    /// VF_RESET with no MAC to assign (not an error: the VF chooses one).
+    NoMacAssigned,
+}
+
+impl NackReason {
+    /// Number of reasons.
+    pub const COUNT: usize = 10;
+
+    /// Index into [`VfCounters::nacks_by_reason`].
+    #[must_use]
+    pub const fn index(self) -> usize {
+        match self {
+            Self::Malformed => 0,
+            Self::NotClearToSend => 1,
+            Self::AdminMac => 2,
+            Self::AdminVlan => 3,
+            Self::InvalidMac => 4,
+            Self::InvalidFrameSize => 5,
+            Self::VlanLimit => 6,
+            Self::VlanTableFull => 7,
+            Self::NotPermitted => 8,
+            Self::NoMacAssigned => 9,
+        }
+    }
+}
+
+/// Per-VF counters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct VfCounters {
+    /// Messages taken from the VF.
+    pub requests: u32,
+    /// ACK replies.
+    pub acks: u32,
+    /// NACK replies.
+    pub nacks: u32,
+    /// NACKs by [`NackReason::index`].
+    pub nacks_by_reason: [u32; NackReason::COUNT],
+    /// Undecodable messages (also counted in `nacks`).
+    pub malformed: u32,
+    /// `service` calls that left this VF's request pending because its budget was spent.
+    pub budget_exhausted: u32,
+    /// Completed reset handshakes.
+    pub resets: u32,
+    /// Function level resets seen in VFLRE.
+    pub flrs: u32,
+    /// Times PFU could not be taken in time (the VF held VFU).
+    pub lock_timeouts: u32,
+    /// ACKs the VF gave to PF messages (MBVFICR.VFACK).
+    pub vf_acks: u32,
+}
+
+/// What an event-log entry records.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum EventKind {
+    /// A NACK sent to the VF.
+    Nack {
+        /// Message ID of the refused message.
+        id: u16,
+        /// Why.
+        reason: NackReason,
+        /// Decoding detail for [`NackReason::Malformed`].
+        malformed: Option<MalformedMessage>,
+    },
+    /// A function level reset of the VF.
+    Flr,
+    /// The VF held the buffer past the lock timeout; RVFU released it.
+    LockTimeout,
+}
+
+/// One event-log entry.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Event {
+    /// The VF.
+    pub vf: u8,
+    /// When (on the clock passed to `service`).
+    pub at: Duration,
+    /// What.
+    pub kind: EventKind,
+}
+
+/// A fixed ring of recent events, with a count of NACK events suppressed by rate limiting.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct EventLog {
+    entries: [Option<Event>; EVENT_LOG_ENTRIES],
+    next: usize,
+    /// NACK events not logged because of the per-VF rate limit.
+    pub suppressed: u32,
+}
+
+impl EventLog {
+    const EMPTY: Self = Self {
+        entries: [None; EVENT_LOG_ENTRIES],
+        next: 0,
+        suppressed: 0,
+    };
+
+    fn push(&mut self, event: Event) {
+        if let Some(slot) = self.entries.get_mut(self.next) {
+            *slot = Some(event);
+        }
+        self.next = (self.next + 1) % EVENT_LOG_ENTRIES;
+    }
+
+    /// The logged events, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = &Event> {
+        let (newer, older) = self.entries.split_at(self.next);
+        older.iter().chain(newer.iter()).flatten()
+    }
+}
+
+/// What one [`PfMailbox::service`] call did.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ServiceReport {
+    /// Messages handled.
+    pub handled: u32,
+    /// VFs whose FLR was handled (bit n = VF n).
+    pub flrs: u8,
+    /// VFs left with a pending request because their budget was spent: call again.
+    pub deferred: u8,
+    /// A register read all ones: the device is gone; nothing else was done.
+    pub device_gone: bool,
+}
+
+/// Why a PF mailbox configuration call failed.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PfMailboxError {
+    /// More VFs than [`MAX_VFS`] (or than the generation's pools minus the PF's).
+    TooManyVfs,
+    /// No such VF.
+    NoSuchVf,
+}
+
+/// VLANs remembered per VF (the hard upper bound of [`VfPolicy::max_vlans`]).
+const VF_VLAN_SLOTS: usize = 32;
+
+#[derive(Clone, Copy, Debug)]
+struct VfSlot {
+    state: VfState,
+    policy: VfPolicy,
+    /// MAC the VF set itself (SET_MAC_ADDR); forgotten on reset and FLR.
+    own_mac: Option<MacAddr>,
+    multicast: MulticastHashes,
+    multicast_promiscuous: bool,
+    vlans: [Option<VlanId>; VF_VLAN_SLOTS],
+    last_nack_log: Option<Duration>,
+    counters: VfCounters,
+}
+
+impl VfSlot {
+    const NEW: Self = Self {
+        state: VfState::Resetting,
+        policy: VfPolicy {
+            admin_mac: None,
+            admin_vlan: None,
+            trusted: false,
+            allow_multicast_promiscuous: true,
+            max_vlans: DEFAULT_MAX_VLANS_PER_VF,
+        },
+        own_mac: None,
+        multicast: MulticastHashes::EMPTY,
+        multicast_promiscuous: false,
+        vlans: [None; VF_VLAN_SLOTS],
+        last_nack_log: None,
+        counters: VfCounters {
+            requests: 0,
+            acks: 0,
+            nacks: 0,
+            nacks_by_reason: [0; NackReason::COUNT],
+            malformed: 0,
+            budget_exhausted: 0,
+            resets: 0,
+            flrs: 0,
+            lock_timeouts: 0,
+            vf_acks: 0,
+        },
+    };
+
+    fn mac(&self) -> Option<MacAddr> {
+        self.policy.admin_mac.or(self.own_mac)
+    }
+
+    fn vlan_count(&self) -> usize {
+        self.vlans.iter().flatten().count()
+    }
+}
+
+/// The decision on one message.
+enum Decision {
+    Ack,
+    AckReset(MacAddr),
+    Nack(NackReason, Option<MalformedMessage>),
+}
+
+/// The PF end of the mailbox (see module docs).
+pub struct PfMailbox {
+    generation: Generation,
+    traits: GenerationTraits,
+    num_vfs: usize,
+    vfs: [VfSlot; MAX_VFS],
+    budget: u8,
+    next_first: usize,
+    timeouts: MailboxTimeouts,
+    pf_mta: [u32; HASH_TABLE_REGS],
+    log: EventLog,
+}
+
+impl PfMailbox {
+    /// A mailbox for `num_vfs` VFs (VF n = pool n; the PF uses pool `num_vfs`).
+    pub fn new(generation: Generation, num_vfs: usize) -> Result<Self, PfMailboxError> {
+        let traits = GenerationTraits::of(generation);
+        if num_vfs > MAX_VFS || num_vfs >= traits.pools {
+            return Err(PfMailboxError::TooManyVfs);
+        }
+        Ok(Self {
+            generation,
+            traits,
+            num_vfs,
+            vfs: [VfSlot::NEW; MAX_VFS],
+            budget: DEFAULT_REQUEST_BUDGET,
+            next_first: 0,
+            timeouts: MailboxTimeouts::LINUX,
+            pf_mta: [0; HASH_TABLE_REGS],
+            log: EventLog::EMPTY,
+        })
+    }
+
+    /// Number of VFs served.
+    #[must_use]
+    pub const fn num_vfs(&self) -> usize {
+        self.num_vfs
+    }
+
+    /// The PF's own pool.
+    #[must_use]
+    pub const fn pf_pool(&self) -> usize {
+        self.num_vfs
+    }
+
+    /// Messages handled per VF per `service` call.
+    #[must_use]
+    pub const fn request_budget(&self) -> u8 {
+        self.budget
+    }
+
+    /// Sets the per-VF per-call budget (at least 1).
+    pub fn set_request_budget(&mut self, budget: u8) {
+        self.budget = budget.max(1);
+    }
+
+    /// Replaces the timeouts (lock acquisition uses `lock` / `lock_interval`).
+    pub fn set_timeouts(&mut self, timeouts: MailboxTimeouts) {
+        self.timeouts = timeouts;
+    }
+
+    fn slot(&self, vf: usize) -> Result<&VfSlot, PfMailboxError> {
+        if vf >= self.num_vfs {
+            return Err(PfMailboxError::NoSuchVf);
+        }
+        self.vfs.get(vf).ok_or(PfMailboxError::NoSuchVf)
+    }
+
+    /// The VF's administrative policy.
+    pub fn policy(&self, vf: usize) -> Result<VfPolicy, PfMailboxError> {
+        self.slot(vf).map(|slot| slot.policy)
+    }
+
+    /// Sets a VF's administrative policy. Takes effect at the VF's next reset handshake; a
+    /// VF that is already running is told to re-run it (a ping without CTS, Linux's "reload
+    /// the VF driver"), so the new MAC/VLAN reaches it.
+    pub fn set_policy<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        policy: VfPolicy,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) -> Result<(), PfMailboxError> {
+        self.slot(vf)?;
+        let was_ready = self.vfs[vf].state == VfState::Ready;
+        self.vfs[vf].policy = policy;
+        if was_ready {
+            self.vfs[vf].state = VfState::Resetting;
+            self.send(vf, &PfMessage::Control { cts: false }, regs, clock);
+        }
+        Ok(())
+    }
+
+    /// The VF's state.
+    pub fn vf_state(&self, vf: usize) -> Result<VfState, PfMailboxError> {
+        self.slot(vf).map(|slot| slot.state)
+    }
+
+    /// The MAC the VF's pool receives on (admin MAC, else the VF's own).
+    pub fn vf_mac(&self, vf: usize) -> Result<Option<MacAddr>, PfMailboxError> {
+        self.slot(vf).map(VfSlot::mac)
+    }
+
+    /// The VF's counters.
+    pub fn counters(&self, vf: usize) -> Result<VfCounters, PfMailboxError> {
+        self.slot(vf).map(|slot| slot.counters)
+    }
+
+    /// The event log.
+    #[must_use]
+    pub const fn log(&self) -> &EventLog {
+        &self.log
+    }
+
+    /// Puts the hardware in the "no VF handshake yet" state: every VF pool's Rx/Tx disabled
+    /// and its filters cleared. Call once after enabling SR-IOV.
+    pub fn start<M: Mmio>(&mut self, regs: &PfRegisters<M>) {
+        for vf in 0..self.num_vfs {
+            self.clear_vf(vf, regs);
+            self.vfs[vf].state = VfState::Resetting;
+        }
+        self.write_mta(regs);
+    }
+
+    /// Sets the PF's own multicast hashes; the MTA becomes the union of them and every VF's.
+    pub fn set_pf_multicast<M: Mmio>(&mut self, hashes: &[u16], regs: &PfRegisters<M>) {
+        self.pf_mta = [0; HASH_TABLE_REGS];
+        for hash in hashes {
+            let bit = HashBit::from_hash(*hash);
+            if let Some(word) = self.pf_mta.get_mut(bit.register) {
+                *word |= bit.mask();
+            }
+        }
+        self.write_mta(regs);
+    }
+
+    /// Handles VFLREs and VF messages (see module docs). Never blocks for longer than the lock
+    /// timeout per VF with a pending message.
+    pub fn service<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) -> ServiceReport {
+        let mut report = ServiceReport::default();
+        if self.num_vfs == 0 {
+            return report;
+        }
+        let vf_bits = (1u32 << self.num_vfs) - 1;
+
+        // 1. Function level resets first: a message posted before an FLR is stale.
+        let Ok(flr) = regs.read_present(VFLRE) else {
+            report.device_gone = true;
+            return report;
+        };
+        if flr & 0xFF != 0 {
+            regs.write(VFLRE, flr & 0xFF);
+        }
+        for vf in 0..self.num_vfs {
+            if flr & (1 << vf) != 0 {
+                self.handle_flr(vf, regs, clock);
+                report.flrs |= 1 << vf;
+            }
+        }
+
+        // 2. Requests, round-robin from a rotating first VF, at most `budget` per VF.
+        let mut served = [0u8; MAX_VFS];
+        let rounds = usize::from(self.budget);
+        for _ in 0..rounds {
+            let Ok(cause) = regs.read_present(MBVFICR) else {
+                report.device_gone = true;
+                return report;
+            };
+            // VFREQ bits of VFs that do not exist are cleared so they cannot re-trigger.
+            let stray = (cause >> mbvficr::VFREQ_SHIFT) & 0xFF & !vf_bits;
+            if stray != 0 {
+                regs.write(MBVFICR, stray << mbvficr::VFREQ_SHIFT);
+            }
+            let pending = (cause >> mbvficr::VFREQ_SHIFT) & vf_bits;
+            if pending == 0 {
+                break;
+            }
+            for step in 0..self.num_vfs {
+                let vf = (self.next_first + step) % self.num_vfs;
+                if pending & (1 << vf) == 0 || served[vf] >= self.budget {
+                    continue;
+                }
+                served[vf] = served[vf].saturating_add(1);
+                if self.handle_request(vf, regs, clock) {
+                    report.handled = report.handled.saturating_add(1);
+                }
+            }
+        }
+        self.next_first = (self.next_first + 1) % self.num_vfs;
+
+        // 3. ACKs of our messages, and budget accounting.
+        let Ok(cause) = regs.read_present(MBVFICR) else {
+            report.device_gone = true;
+            return report;
+        };
+        let acks = (cause >> mbvficr::VFACK_SHIFT) & vf_bits;
+        if acks != 0 {
+            regs.write(MBVFICR, acks << mbvficr::VFACK_SHIFT);
+        }
+        let budget = self.budget;
+        for (vf, (slot, served)) in self
+            .vfs
+            .iter_mut()
+            .zip(served)
+            .enumerate()
+            .take(self.num_vfs)
+        {
+            if acks & (1 << vf) != 0 {
+                slot.counters.vf_acks = slot.counters.vf_acks.saturating_add(1);
+            }
+            let still_pending = (cause >> mbvficr::VFREQ_SHIFT) & (1 << vf) != 0;
+            if still_pending && served >= budget {
+                slot.counters.budget_exhausted = slot.counters.budget_exhausted.saturating_add(1);
+                report.deferred |= 1 << vf;
+            }
+        }
+        report
+    }
+
+    /// Takes one message from VF `vf` and answers it. Returns whether a message was handled.
+    fn handle_request<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) -> bool {
+        let Some(control) = pf::pf_mailbox(vf) else {
+            return false;
+        };
+        if !self.lock(vf, regs, clock) {
+            return false;
+        }
+        // Clear VFREQ only once we hold the buffer, so a lock failure leaves it pending.
+        regs.write(MBVFICR, 1 << (mbvficr::VFREQ_SHIFT as usize + vf));
+        let mut words = [0u32; MESSAGE_WORDS];
+        for (index, word) in words.iter_mut().enumerate() {
+            if let Some(reg) = pf::vmbmem(vf, index) {
+                *word = regs.read(reg);
+            }
+        }
+        // Receipt acknowledged; PFU kept until the reply (§5.4, newer Linux).
+        regs.write(control, pfbits::ACK | pfbits::PFU);
+        self.vfs[vf].counters.requests = self.vfs[vf].counters.requests.saturating_add(1);
+
+        let head = words[0];
+        let (decision, info) = match VfRequest::decode(&words) {
+            Err(reason) => (
+                Decision::Nack(NackReason::Malformed, Some(reason)),
+                header_info(head),
+            ),
+            Ok(request) => {
+                let info = header_info(head);
+                (self.decide(vf, &request, regs), info)
+            }
+        };
+        let message_id = header_id(head);
+        let reply = match decision {
+            Decision::Ack => {
+                let counters = &mut self.vfs[vf].counters;
+                counters.acks = counters.acks.saturating_add(1);
+                PfMessage::Reply {
+                    id: message_id,
+                    info,
+                    accepted: true,
+                    cts: self.vfs[vf].state == VfState::Ready,
+                }
+            }
+            Decision::AckReset(mac) => {
+                let counters = &mut self.vfs[vf].counters;
+                counters.acks = counters.acks.saturating_add(1);
+                PfMessage::ResetAck { mac, cts: true }
+            }
+            Decision::Nack(reason, malformed) => {
+                self.record_nack(vf, message_id, reason, malformed, clock);
+                PfMessage::Reply {
+                    id: message_id,
+                    info,
+                    accepted: false,
+                    cts: self.vfs[vf].state == VfState::Ready,
+                }
+            }
+        };
+        self.write_message(vf, &reply, regs);
+        true
+    }
+
+    fn record_nack<C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        message_id: u16,
+        reason: NackReason,
+        malformed: Option<MalformedMessage>,
+        clock: &C,
+    ) {
+        let slot = &mut self.vfs[vf];
+        let counters = &mut slot.counters;
+        counters.nacks = counters.nacks.saturating_add(1);
+        if let Some(count) = counters.nacks_by_reason.get_mut(reason.index()) {
+            *count = count.saturating_add(1);
+        }
+        if reason == NackReason::Malformed {
+            counters.malformed = counters.malformed.saturating_add(1);
+        }
+        if reason == NackReason::NoMacAssigned {
+            // Part of the normal handshake, not misbehaviour: not logged.
+            return;
+        }
+        let now = clock.now();
+        let due = slot
+            .last_nack_log
+            .is_none_or(|last| now.saturating_sub(last) >= NACK_LOG_INTERVAL);
+        if due {
+            slot.last_nack_log = Some(now);
+            self.log.push(Event {
+                // vf < 7.
+                vf: vf as u8,
+                at: now,
+                kind: EventKind::Nack {
+                    id: message_id,
+                    reason,
+                    malformed,
+                },
+            });
+        } else {
+            self.log.suppressed = self.log.suppressed.saturating_add(1);
+        }
+    }
+
+    /// Policy and hardware programming for one decoded request.
+    fn decide<M: Mmio>(
+        &mut self,
+        vf: usize,
+        request: &VfRequest,
+        regs: &PfRegisters<M>,
+    ) -> Decision {
+        if *request == VfRequest::Reset {
+            return self.vf_reset(vf, regs);
+        }
+        if self.vfs[vf].state != VfState::Ready {
+            return Decision::Nack(NackReason::NotClearToSend, None);
+        }
+        match *request {
+            VfRequest::Reset => self.vf_reset(vf, regs),
+            VfRequest::SetMacAddr(mac) => {
+                if self.vfs[vf].policy.admin_mac.is_some() {
+                    return Decision::Nack(NackReason::AdminMac, None);
+                }
+                if !is_valid_unicast(&mac) {
+                    return Decision::Nack(NackReason::InvalidMac, None);
+                }
+                self.vfs[vf].own_mac = Some(mac);
+                self.write_rar(vf, Some(mac), regs);
+                Decision::Ack
+            }
+            VfRequest::SetMulticast { hashes, overflow } => {
+                if overflow && !self.vfs[vf].policy.allow_multicast_promiscuous {
+                    return Decision::Nack(NackReason::NotPermitted, None);
+                }
+                let slot = &mut self.vfs[vf];
+                slot.multicast = hashes;
+                if overflow {
+                    slot.multicast_promiscuous = true;
+                }
+                self.write_mta(regs);
+                self.update_vmolr(vf, regs, |_| {});
+                Decision::Ack
+            }
+            VfRequest::SetPromisc { unicast, multicast } => {
+                let policy = self.vfs[vf].policy;
+                let unicast_possible = policy.trusted && self.generation == Generation::I350;
+                if (unicast && !unicast_possible)
+                    || (multicast && !policy.allow_multicast_promiscuous)
+                {
+                    return Decision::Nack(NackReason::NotPermitted, None);
+                }
+                self.vfs[vf].multicast_promiscuous = multicast;
+                self.update_vmolr(vf, regs, |vmolr| vmolr.upe = unicast);
+                Decision::Ack
+            }
+            VfRequest::SetVlan { vid, add } => self.vf_vlan(vf, vid, add, regs),
+            VfRequest::SetLpe { max_frame } => {
+                let Some(updated) =
+                    Vmolr::decode(self.read_vmolr(vf, regs)).with_max_frame(max_frame)
+                else {
+                    return Decision::Nack(NackReason::InvalidFrameSize, None);
+                };
+                if let Some(reg) = pf::vmolr(vf) {
+                    regs.write(reg, updated.encode());
+                }
+                Decision::Ack
+            }
+        }
+    }
+
+    /// VF_RESET (§5.3): reset the VF's filters to defaults, program its MAC, enable its pool,
+    /// mark it clear to send; reply with the MAC, or NACK when none is assigned.
+    fn vf_reset<M: Mmio>(&mut self, vf: usize, regs: &PfRegisters<M>) -> Decision {
+        self.clear_vf(vf, regs);
+        let slot = &mut self.vfs[vf];
+        slot.own_mac = None;
+        slot.state = VfState::Ready;
+        slot.counters.resets = slot.counters.resets.saturating_add(1);
+        let mac = slot.mac();
+        let admin_vlan = slot.policy.admin_vlan;
+        self.write_rar(vf, mac, regs);
+        if let Some(vid) = admin_vlan {
+            // The port VLAN's VLVF entry was just released by `clear_vf`, so this only fails
+            // when other pools filled the table; the VF then gets no VLAN traffic but the
+            // handshake still completes.
+            let _ = self.vlvf_update(vf, vid, true, regs);
+            if let Some(reg) = pf::vmvir(vf) {
+                regs.write(reg, vmvir_bits::VLANA_DEFAULT | u32::from(vid.get()));
+            }
+            if let Some(reg) = pf::dvmolr(self.generation, vf) {
+                regs.set_bits(reg, dvmolr_bits::STRVLAN);
+            }
+        }
+        self.update_vmolr(vf, regs, |_| {});
+        let pool = 1u32 << vf;
+        regs.set_bits(VFRE, pool);
+        regs.set_bits(VFTE, pool);
+        match mac {
+            Some(mac) => Decision::AckReset(mac),
+            None => Decision::Nack(NackReason::NoMacAssigned, None),
+        }
+    }
+
+    fn vf_vlan<M: Mmio>(
+        &mut self,
+        vf: usize,
+        vid: VlanId,
+        add: bool,
+        regs: &PfRegisters<M>,
+    ) -> Decision {
+        if self.vfs[vf].policy.admin_vlan.is_some() {
+            return Decision::Nack(NackReason::AdminVlan, None);
+        }
+        let slot = &self.vfs[vf];
+        let known = slot.vlans.contains(&Some(vid));
+        if add && !known {
+            let cap = usize::from(slot.policy.max_vlans).min(VF_VLAN_SLOTS);
+            if slot.vlan_count() >= cap {
+                return Decision::Nack(NackReason::VlanLimit, None);
+            }
+        }
+        if !self.vlvf_update(vf, vid, add, regs) {
+            return Decision::Nack(NackReason::VlanTableFull, None);
+        }
+        let slot = &mut self.vfs[vf];
+        if add && !known {
+            if let Some(free) = slot.vlans.iter_mut().find(|entry| entry.is_none()) {
+                *free = Some(vid);
+            }
+        } else if !add {
+            for entry in &mut slot.vlans {
+                if *entry == Some(vid) {
+                    *entry = None;
+                }
+            }
+        }
+        Decision::Ack
+    }
+
+    /// Adds or removes pool `vf` for `vid` in VLVF, keeping VFTA in step (a VID's VFTA bit is
+    /// set while some VLVF entry for it has pools). Returns false when no entry is free.
+    fn vlvf_update<M: Mmio>(
+        &self,
+        vf: usize,
+        vid: VlanId,
+        add: bool,
+        regs: &PfRegisters<M>,
+    ) -> bool {
+        let mut existing = None;
+        let mut free = None;
+        for index in 0..VLVF_ENTRIES {
+            let Some(reg) = pf::vlvf(index) else { continue };
+            let entry = VlvfEntry::decode(regs.read(reg));
+            if entry.enabled && entry.vid == vid {
+                existing = Some((reg, entry));
+                break;
+            }
+            if free.is_none() && !entry.enabled && entry.pools == PoolMask::EMPTY {
+                free = Some(reg);
+            }
+        }
+        let vfta = vid.vfta_bit();
+        let vfta_reg = pf::vfta(vfta.register);
+        match (add, existing) {
+            (true, Some((reg, entry))) => {
+                regs.write(
+                    reg,
+                    VlvfEntry {
+                        pools: entry.pools.with(vf),
+                        ..entry
+                    }
+                    .encode(),
+                );
+            }
+            (true, None) => {
+                let Some(reg) = free else { return false };
+                let entry = VlvfEntry {
+                    vid,
+                    pools: PoolMask::EMPTY.with(vf),
+                    enabled: true,
+                };
+                regs.write(reg, entry.encode());
+            }
+            (false, Some((reg, entry))) => {
+                let pools = entry.pools.without(vf);
+                if pools == PoolMask::EMPTY {
+                    regs.write(reg, 0);
+                } else {
+                    regs.write(reg, VlvfEntry { pools, ..entry }.encode());
+                }
+            }
+            // Removing a VLAN the pool does not have: nothing to do (idempotent).
+            (false, None) => return true,
+        }
+        if let Some(reg) = vfta_reg {
+            if add || existing.is_some_and(|(_, entry)| entry.pools.without(vf) == PoolMask::EMPTY)
+            {
+                if add {
+                    regs.set_bits(reg, vfta.mask());
+                } else {
+                    regs.clear_bits(reg, vfta.mask());
+                }
+            }
+        }
+        true
+    }
+
+    fn read_vmolr<M: Mmio>(&self, vf: usize, regs: &PfRegisters<M>) -> u32 {
+        pf::vmolr(vf).map_or(0, |reg| regs.read(reg))
+    }
+
+    /// Rewrites VMOLR[vf] from the VF's state: ROMPE while it has multicast hashes, MPME while
+    /// multicast promiscuous, AUPE unless a port VLAN, STRVLAN (82576) with a port VLAN; the
+    /// max frame is kept. `extra` adjusts the rest.
+    fn update_vmolr<M: Mmio>(
+        &self,
+        vf: usize,
+        regs: &PfRegisters<M>,
+        extra: impl FnOnce(&mut Vmolr),
+    ) {
+        let Some(reg) = pf::vmolr(vf) else { return };
+        let slot = &self.vfs[vf];
+        let mut vmolr = Vmolr::decode(regs.read(reg));
+        vmolr.rompe = !slot.multicast.is_empty();
+        vmolr.mpme = slot.multicast_promiscuous;
+        vmolr.bam = true;
+        vmolr.strcrc = true;
+        vmolr.aupe = slot.policy.admin_vlan.is_none();
+        vmolr.strvlan = slot.policy.admin_vlan.is_some() && !self.traits.has_dvmolr;
+        extra(&mut vmolr);
+        regs.write(reg, vmolr.encode());
+    }
+
+    /// Writes RAR entry of VF `vf`: `mac` for pool `vf`, or cleared.
+    fn write_rar<M: Mmio>(&self, vf: usize, mac: Option<MacAddr>, regs: &PfRegisters<M>) {
+        let Some(index) = vf_rar_index(self.generation, vf) else {
+            return;
+        };
+        let (Some(ral), Some(rah)) = (
+            pf::ral(self.generation, index),
+            pf::rah(self.generation, index),
+        ) else {
+            return;
+        };
+        let entry = match (mac, PoolMask::single(vf)) {
+            (Some(mac), Some(pool)) => RarEntry::new(mac, pool),
+            _ => RarEntry::CLEARED,
+        };
+        let (low, high) = entry.encode();
+        // RAH first with AV clear so the half-written entry never matches.
+        regs.write(rah, 0);
+        regs.write(ral, low);
+        regs.write(rah, high);
+    }
+
+    /// MTA = PF hashes ∪ every VF's hashes (the table is shared by all pools, §2.3).
+    fn write_mta<M: Mmio>(&self, regs: &PfRegisters<M>) {
+        let mut table = self.pf_mta;
+        for slot in self.vfs.iter().take(self.num_vfs) {
+            for hash in slot.multicast.as_slice() {
+                let bit = HashBit::from_hash(*hash);
+                if let Some(word) = table.get_mut(bit.register) {
+                    *word |= bit.mask();
+                }
+            }
+        }
+        for (index, value) in table.iter().enumerate() {
+            if let Some(reg) = pf::mta(index) {
+                regs.write(reg, *value);
+            }
+        }
+    }
+
+    /// Removes everything VF `vf` contributed to the hardware and disables its pool: RAR,
+    /// VLVF pool bits (and VFTA bits nobody else needs), multicast hashes, VMOLR/VMVIR to
+    /// defaults, VFRE/VFTE bits, and the queue enables of the pool's queues.
+    fn clear_vf<M: Mmio>(&mut self, vf: usize, regs: &PfRegisters<M>) {
+        let pool = 1u32 << vf;
+        regs.clear_bits(VFRE, pool);
+        regs.clear_bits(VFTE, pool);
+        for nth in 0..self.traits.queues_per_pool {
+            let Some(queue) = self.traits.pool_queue(vf, nth) else {
+                continue;
+            };
+            if let Some(rx) = pf::rx_queue(self.generation, queue) {
+                regs.clear_bits(rx.rxdctl, dctl::ENABLE);
+            }
+            if let Some(tx) = pf::tx_queue(self.generation, queue) {
+                regs.clear_bits(tx.txdctl, dctl::ENABLE);
+            }
+        }
+        self.write_rar(vf, None, regs);
+        // Every VLVF entry holding this pool, not just the ones we remember: the hardware is
+        // the truth after a PF-side reconfiguration.
+        for index in 0..VLVF_ENTRIES {
+            let Some(reg) = pf::vlvf(index) else { continue };
+            let entry = VlvfEntry::decode(regs.read(reg));
+            if entry.enabled && entry.pools.contains(vf) {
+                let _ = self.vlvf_update(vf, entry.vid, false, regs);
+            }
+        }
+        let slot = &mut self.vfs[vf];
+        slot.vlans = [None; VF_VLAN_SLOTS];
+        slot.multicast = MulticastHashes::EMPTY;
+        slot.multicast_promiscuous = false;
+        if let Some(reg) = pf::vmvir(vf) {
+            regs.write(reg, 0);
+        }
+        if let Some(reg) = pf::dvmolr(self.generation, vf) {
+            regs.clear_bits(reg, dvmolr_bits::STRVLAN);
+        }
+        if let Some(reg) = pf::vmolr(vf) {
+            let defaults = Vmolr {
+                rlpml: DEFAULT_POOL_FRAME,
+                lpe: true,
+                rompe: false,
+                ..Vmolr::default_pool()
+            };
+            regs.write(reg, defaults.encode() & !vmolr_bits::MPME);
+        }
+        self.write_mta(regs);
+    }
+
+    /// VFLRE for `vf` (§5.6): forget and clear everything the VF set up; it must send VF_RESET
+    /// again. The admin policy stays.
+    fn handle_flr<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) {
+        self.clear_vf(vf, regs);
+        let slot = &mut self.vfs[vf];
+        slot.own_mac = None;
+        slot.state = VfState::Resetting;
+        slot.counters.flrs = slot.counters.flrs.saturating_add(1);
+        self.log.push(Event {
+            // vf < 7.
+            vf: vf as u8,
+            at: clock.now(),
+            kind: EventKind::Flr,
+        });
+    }
+
+    /// Takes PFU of VF `vf`'s mailbox (bounded, §5.4). On timeout a VF that sits on VFU is
+    /// forced off with RVFU and the failure is counted.
+    fn lock<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) -> bool {
+        let Some(control) = pf::pf_mailbox(vf) else {
+            return false;
+        };
+        let taken = poll_until(
+            clock,
+            self.timeouts.lock,
+            self.timeouts.lock_interval,
+            || {
+                regs.write(control, pfbits::PFU);
+                (regs.read(control) & pfbits::PFU != 0).then_some(())
+            },
+        );
+        if taken.is_ok() {
+            return true;
+        }
+        regs.write(control, pfbits::RVFU);
+        let slot = &mut self.vfs[vf];
+        slot.counters.lock_timeouts = slot.counters.lock_timeouts.saturating_add(1);
+        self.log.push(Event {
+            // vf < 7.
+            vf: vf as u8,
+            at: clock.now(),
+            kind: EventKind::LockTimeout,
+        });
+        false
+    }
+
+    /// Writes `message` into VF `vf`'s buffer (PFU already held) and sets STS, which also
+    /// releases PFU.
+    fn write_message<M: Mmio>(&self, vf: usize, message: &PfMessage, regs: &PfRegisters<M>) {
+        let encoded: Message = message.encode();
+        for (index, word) in encoded.words().iter().enumerate() {
+            if let Some(reg) = pf::vmbmem(vf, index) {
+                regs.write(reg, *word);
+            }
+        }
+        if let Some(control) = pf::pf_mailbox(vf) {
+            regs.write(control, pfbits::STS);
+        }
+    }
+
+    /// Sends an unsolicited message (a ping) to VF `vf`. Returns false if the buffer could not
+    /// be taken in time.
+    fn send<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        vf: usize,
+        message: &PfMessage,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) -> bool {
+        if !self.lock(vf, regs, clock) {
+            return false;
+        }
+        self.write_message(vf, message, regs);
+        true
+    }
+
+    /// PF_CONTROL_MSG "ping" to every VF (link change, §5.3): with CTS to VFs that completed
+    /// their handshake, without CTS to the others (which tells them to reset). Returns the
+    /// VFs that could not be reached (bit n = VF n).
+    pub fn ping_all<M: Mmio, C: Clock + ?Sized>(&mut self, regs: &PfRegisters<M>, clock: &C) -> u8 {
+        let mut missed = 0;
+        for vf in 0..self.num_vfs {
+            let cts = self.vfs[vf].state == VfState::Ready;
+            if !self.send(vf, &PfMessage::Control { cts }, regs, clock) {
+                missed |= 1 << vf;
+            }
+        }
+        missed
+    }
+
+    /// Before a PF reset (§2.1 step 1): ping every VF without CTS, mark all not clear to send,
+    /// disable every VF pool's Rx/Tx. The PF driver then resets the MAC (which sets RSTI in
+    /// every VF mailbox) and, once configured again, calls [`Self::complete_pf_reset`].
+    pub fn prepare_pf_reset<M: Mmio, C: Clock + ?Sized>(
+        &mut self,
+        regs: &PfRegisters<M>,
+        clock: &C,
+    ) {
+        for vf in 0..self.num_vfs {
+            self.vfs[vf].state = VfState::Resetting;
+            self.send(vf, &PfMessage::Control { cts: false }, regs, clock);
+        }
+        let vf_pools = (1u32 << self.num_vfs) - 1;
+        regs.clear_bits(VFRE, vf_pools);
+        regs.clear_bits(VFTE, vf_pools);
+    }
+
+    /// After the PF reset and the PF's own re-configuration: forget what the VFs had set (the
+    /// reset cleared the filter tables), rewrite the MTA with the PF's hashes, and set
+    /// CTRL_EXT.PFRSTD, which clears RSTI and sets RSTD in every VF mailbox (§2.1 step 6) so
+    /// the VFs re-run their handshake.
+    pub fn complete_pf_reset<M: Mmio>(&mut self, regs: &PfRegisters<M>) {
+        for vf in 0..self.num_vfs {
+            self.clear_vf(vf, regs);
+            let slot = &mut self.vfs[vf];
+            slot.own_mac = None;
+            slot.state = VfState::Resetting;
+        }
+        regs.set_bits(CTRL_EXT, ctrl_ext::PFRSTD);
+    }
+}
