@@ -12,6 +12,8 @@ pub const PROTO_TCP: u8 = 6;
 pub const PROTO_UDP: u8 = 17;
 /// Ethernet header length without VLAN tag.
 pub const ETH_HLEN: usize = 14;
+/// Most segments one TSO request may produce (the model's bound on hostile MSS values).
+pub const MAX_TSO_SEGMENTS: usize = 1024;
 /// Minimum frame length without CRC.
 pub const ETH_ZLEN: usize = 60;
 
@@ -317,7 +319,8 @@ fn insert_l4_csum(frame: &mut [u8], off: &TxOffload) -> Result<(), OffloadError>
 pub fn apply_tx_offload(frame: Vec<u8>, off: &TxOffload) -> Result<Vec<Vec<u8>>, OffloadError> {
     let l3 = off.maclen;
     let needs_headers = off.ixsm || off.txsm || off.tso.is_some();
-    if needs_headers && (l3 < ETH_HLEN || l3 + off.iplen > frame.len() || off.iplen < 20) {
+    let min_iplen = if off.ipv4 { 20 } else { 40 };
+    if needs_headers && (l3 < ETH_HLEN || l3 + off.iplen > frame.len() || off.iplen < min_iplen) {
         return Err(OffloadError::BadHeaderLengths);
     }
     let Some((mss, l4len)) = off.tso else {
@@ -331,6 +334,10 @@ pub fn apply_tx_offload(frame: Vec<u8>, off: &TxOffload) -> Result<Vec<Vec<u8>>,
         return Ok(vec![frame]);
     };
     if mss == 0 || off.l4t != 1 || l4len < 20 {
+        return Err(OffloadError::BadTso);
+    }
+    // A hostile MSS of a few bytes must not turn one frame into an unbounded burst.
+    if frame.len().div_ceil(mss) > MAX_TSO_SEGMENTS {
         return Err(OffloadError::BadTso);
     }
     let hdr_len = l3 + off.iplen + l4len;
