@@ -54,17 +54,94 @@ pub struct ConstantValue {
     pub value: i128,
 }
 
+pub mod attributes;
+pub use attributes::*;
+pub mod config;
+pub use config::*;
+pub mod functions;
+pub use functions::*;
+pub mod indication;
+pub use indication::*;
+pub mod interrupt;
+pub use interrupt::*;
+pub mod memory;
+pub use memory::*;
+pub mod miniport;
+pub use miniport::*;
 pub mod nbl;
 pub use nbl::*;
+pub mod nbl_info;
+pub use nbl_info::*;
+pub mod nic_switch;
+pub use nic_switch::*;
+pub mod object;
+pub use object::*;
+pub mod offload;
+pub use offload::*;
 pub mod oid;
 pub use oid::*;
+pub mod receive_filter;
+pub use receive_filter::*;
+pub mod resources;
+pub use resources::*;
+pub mod rss;
+pub use rss::*;
+pub mod sriov;
+pub use sriov::*;
+pub mod stats;
+pub use stats::*;
+pub mod status;
+pub use status::*;
+pub mod timer;
+pub use timer::*;
 
 /// Every structure layout this crate declares, module by module.
 pub fn all_layouts() -> impl Iterator<Item = &'static StructLayout> {
-    [types::LAYOUTS, nbl::LAYOUTS, oid::LAYOUTS].into_iter().flatten()
+    [
+        types::LAYOUTS,
+        nbl::LAYOUTS,
+        nbl_info::LAYOUTS,
+        oid::LAYOUTS,
+        miniport::LAYOUTS,
+        attributes::LAYOUTS,
+        config::LAYOUTS,
+        indication::LAYOUTS,
+        interrupt::LAYOUTS,
+        memory::LAYOUTS,
+        nic_switch::LAYOUTS,
+        offload::LAYOUTS,
+        receive_filter::LAYOUTS,
+        resources::LAYOUTS,
+        rss::LAYOUTS,
+        sriov::LAYOUTS,
+        stats::LAYOUTS,
+        timer::LAYOUTS,
+    ]
+    .into_iter()
+    .flatten()
 }
 
 /// Every constant this crate declares that is recorded for the golden-table test.
 pub fn all_constants() -> impl Iterator<Item = &'static ConstantValue> {
-    [oid::CONSTANTS].into_iter().flatten()
+    [
+        oid::CONSTANTS,
+        object::CONSTANTS,
+        status::CONSTANTS,
+        miniport::CONSTANTS,
+        attributes::CONSTANTS,
+        config::CONSTANTS,
+        indication::CONSTANTS,
+        interrupt::CONSTANTS,
+        memory::CONSTANTS,
+        nbl_info::CONSTANTS,
+        nic_switch::CONSTANTS,
+        offload::CONSTANTS,
+        receive_filter::CONSTANTS,
+        resources::CONSTANTS,
+        rss::CONSTANTS,
+        sriov::CONSTANTS,
+        stats::CONSTANTS,
+    ]
+    .into_iter()
+    .flatten()
 }

@@ -7,7 +7,7 @@
 /// ```text
 /// abi_structs! {
 ///     /// docs
-///     [align(16)]                      // optional repr(align)
+///     [align(16)]                      // optional repr(align(N)) or repr(packed(N))
 ///     pub struct NAME as "GOLDEN.NAME" {   // `as "…"` optional: the golden table's name
 ///         pub Field: Type,
 ///     } extra { "Dotted.Path" => a.b.c, }  // optional: nested offsets the table lists
@@ -21,7 +21,7 @@ macro_rules! abi_structs {
     (
         $(
             $(#[$meta:meta])*
-            $([align($align:literal)])?
+            $([$reprk:ident($reprv:literal)])?
             pub $kind:ident $name:ident $(as $golden:literal)? {
                 $( $(#[$fmeta:meta])* pub $field:ident : $fty:ty ),* $(,)?
             }
@@ -30,7 +30,7 @@ macro_rules! abi_structs {
     ) => {
         $(
             $(#[$meta])*
-            #[repr(C $(, align($align))?)]
+            #[repr(C $(, $reprk($reprv))?)]
             #[derive(Clone, Copy)]
             pub $kind $name {
                 $( $(#[$fmeta])* pub $field : $fty ),*
@@ -92,4 +92,21 @@ macro_rules! abi_constants {
             $( $crate::ConstantValue { name: stringify!($name), value: $name as i128 }, )*
         ];
     };
+}
+
+/// `RTL_SIZEOF_THROUGH_FIELD(Type, Field)` (ntdef.h): the offset of `Field` plus its size, i.e.
+/// the header `Size` of a structure revision that ends at `Field`. Usable in constants.
+#[macro_export]
+macro_rules! RTL_SIZEOF_THROUGH_FIELD {
+    ($ty:ty, $($field:ident).+) => {{
+        const fn pointee_size<T>(_: *const T) -> usize {
+            ::core::mem::size_of::<T>()
+        }
+        let value = ::core::mem::MaybeUninit::<$ty>::uninit();
+        let base = value.as_ptr();
+        // SAFETY: `&raw const` only computes the address of the field inside `value`; nothing is
+        // read, so the uninitialised contents are never observed.
+        let field = unsafe { &raw const (*base).$($field).+ };
+        ::core::mem::offset_of!($ty, $($field).+) + pointee_size(field)
+    }};
 }

@@ -102,8 +102,93 @@ pub type NDIS_MSIX_TABLE_OPERATION = NDIS_ENUM;
 pub type KIRQL = u8;
 /// `NTSTATUS`.
 pub type NTSTATUS = i32;
-/// `NET_LUID` as a scalar (`ULONG64 Value`).
+/// `NET_LUID` as a scalar (`ULONG64 Value`); see [`NET_LUID_LH`] for the bitfield view.
 pub type NET_LUID = u64;
+/// `NDIS_RECEIVE_QUEUE_GROUP_ID`.
+pub type NDIS_RECEIVE_QUEUE_GROUP_ID = u32;
+/// `NDIS_QOS_SQ_ID` (NDIS 6.50 QoS offload scheduler-queue id).
+pub type NDIS_QOS_SQ_ID = u32;
+/// `NDIS_SWITCH_PORT_ID`.
+pub type NDIS_SWITCH_PORT_ID = u32;
+/// `NDIS_SWITCH_NIC_INDEX`.
+pub type NDIS_SWITCH_NIC_INDEX = u16;
+/// `NDIS_NET_BUFFER_LIST_INFO`: an index into `NET_BUFFER_LIST.NetBufferListInfo` (a C enum).
+pub type NDIS_NET_BUFFER_LIST_INFO = NDIS_ENUM;
+/// `NDIS_PORT_TYPE`.
+pub type NDIS_PORT_TYPE = NDIS_ENUM;
+/// `NDIS_PORT_CONTROL_STATE`.
+pub type NDIS_PORT_CONTROL_STATE = NDIS_ENUM;
+/// `NDIS_PORT_AUTHORIZATION_STATE`.
+pub type NDIS_PORT_AUTHORIZATION_STATE = NDIS_ENUM;
+/// `NET_IF_DIRECTION_TYPE`.
+pub type NET_IF_DIRECTION_TYPE = NDIS_ENUM;
+/// `NET_IF_ACCESS_TYPE`.
+pub type NET_IF_ACCESS_TYPE = NDIS_ENUM;
+/// `NET_IF_CONNECTION_TYPE`.
+pub type NET_IF_CONNECTION_TYPE = NDIS_ENUM;
+/// `NET_IF_MEDIA_CONNECT_STATE` (same values as `NDIS_MEDIA_CONNECT_STATE`).
+pub type NET_IF_MEDIA_CONNECT_STATE = NDIS_ENUM;
+/// `NDIS_PM_WAKE_REASON_TYPE`.
+pub type NDIS_PM_WAKE_REASON_TYPE = NDIS_ENUM;
+/// `NDIS_INTERRUPT_MODERATION`.
+pub type NDIS_INTERRUPT_MODERATION = NDIS_ENUM;
+/// `NDIS_SHARED_MEMORY_USAGE`.
+pub type NDIS_SHARED_MEMORY_USAGE = NDIS_ENUM;
+/// `NDIS_RECEIVE_QUEUE_TYPE`.
+pub type NDIS_RECEIVE_QUEUE_TYPE = NDIS_ENUM;
+/// `NDIS_RECEIVE_QUEUE_OPERATIONAL_STATE`.
+pub type NDIS_RECEIVE_QUEUE_OPERATIONAL_STATE = NDIS_ENUM;
+/// `NDIS_RSS_PROFILE`.
+pub type NDIS_RSS_PROFILE = NDIS_ENUM;
+/// `NET_PNP_EVENT_CODE`.
+pub type NET_PNP_EVENT_CODE = NDIS_ENUM;
+/// `NDIS_MINIPORT_INTERRUPT_TYPE` (`NDIS_INTERRUPT_TYPE` in `NDIS_MINIPORT_INTERRUPT_CHARACTERISTICS`).
+pub type NDIS_MINIPORT_INTERRUPT_TYPE = NDIS_ENUM;
+/// `INTERFACE_TYPE` (wdm.h bus type, e.g. `PCIBus` = 5).
+pub type INTERFACE_TYPE = NDIS_ENUM;
+/// `KINTERRUPT_MODE` (`LevelSensitive` = 0, `Latched` = 1).
+pub type KINTERRUPT_MODE = NDIS_ENUM;
+/// `KINTERRUPT_POLARITY`.
+pub type KINTERRUPT_POLARITY = NDIS_ENUM;
+/// `NDIS_PROCESSOR_TYPE`.
+pub type NDIS_PROCESSOR_TYPE = NDIS_ENUM;
+/// `NDIS_PM_PROTOCOL_OFFLOAD_TYPE`.
+pub type NDIS_PM_PROTOCOL_OFFLOAD_TYPE = NDIS_ENUM;
+/// `CCHAR`.
+pub type CCHAR = i8;
+/// `KPRIORITY`.
+pub type KPRIORITY = LONG;
+/// `PHYSICAL_ADDRESS` (a `LARGE_INTEGER`).
+pub type PHYSICAL_ADDRESS = NDIS_PHYSICAL_ADDRESS;
+/// `NDIS_EX_TIMER_HANDLE` / all `NDIS_*_HANDLE`s are opaque pointers.
+pub type NDIS_EX_TIMER_HANDLE = NDIS_HANDLE;
+
+/// Opaque kernel objects a miniport only passes through (pointer-sized, never dereferenced).
+/// `PDRIVER_OBJECT`.
+pub type PDRIVER_OBJECT = *mut c_void;
+/// `PDEVICE_OBJECT`.
+pub type PDEVICE_OBJECT = *mut c_void;
+/// `PIRP`.
+pub type PIRP = *mut c_void;
+/// `PKDPC`.
+pub type PKDPC = *mut c_void;
+/// `PIO_RESOURCE_REQUIREMENTS_LIST` (only handed to `MINIPORT_FILTER_RESOURCE_REQUIREMENTS` via
+/// the IRP).
+pub type PIO_RESOURCE_REQUIREMENTS_LIST = *mut c_void;
+/// `PNDIS_PORT_AUTHENTICATION_PARAMETERS` (only passed through in init parameters).
+pub type PNDIS_PORT_AUTHENTICATION_PARAMETERS = *mut c_void;
+/// `PNDIS_PCI_DEVICE_CUSTOM_PROPERTIES` (only passed through in init parameters).
+pub type PNDIS_PCI_DEVICE_CUSTOM_PROPERTIES = *mut c_void;
+
+/// `IF_MAX_STRING_SIZE` (ifdef.h): capacity, in WCHARs, of an `IF_COUNTED_STRING` less one.
+pub const IF_MAX_STRING_SIZE: usize = 256;
+/// `IF_MAX_PHYS_ADDRESS_LENGTH` (ifdef.h).
+pub const IF_MAX_PHYS_ADDRESS_LENGTH: usize = 32;
+/// `NDIS_MAX_PHYS_ADDRESS_LENGTH` (ntddndis.h: `= IF_MAX_PHYS_ADDRESS_LENGTH`): the length of
+/// every MAC-address array in NDIS structures.
+pub const NDIS_MAX_PHYS_ADDRESS_LENGTH: usize = IF_MAX_PHYS_ADDRESS_LENGTH;
+/// `NDIS_IF_MAX_STRING_SIZE` (ntddndis.h).
+pub const NDIS_IF_MAX_STRING_SIZE: usize = IF_MAX_STRING_SIZE;
 
 abi_structs! {
     /// `NDIS_OBJECT_HEADER`: `{UCHAR Type; UCHAR Revision; USHORT Size;}` at the head of every
@@ -141,6 +226,57 @@ abi_structs! {
         pub LowPart: ULONG,
         pub HighPart: LONG,
     }
+
+    /// `NET_LUID_LH`: a union of `ULONG64 Value` and the bitfield `Info {Reserved:24,
+    /// NetLuidIndex:24, IfType:16}`; see the accessors.
+    pub struct NET_LUID_LH {
+        pub Value: ULONG64,
+    }
+
+    /// `IF_COUNTED_STRING_LH` (`NDIS_IF_COUNTED_STRING`): `Length` in bytes, not terminated.
+    pub struct IF_COUNTED_STRING_LH {
+        pub Length: USHORT,
+        pub String: [WCHAR; IF_MAX_STRING_SIZE + 1],
+    }
+
+    /// `GUID`.
+    pub struct GUID {
+        pub Data1: ULONG,
+        pub Data2: USHORT,
+        pub Data3: USHORT,
+        pub Data4: [UCHAR; 8],
+    }
+}
+
+/// `NDIS_IF_COUNTED_STRING` (ntddndis.h).
+pub type NDIS_IF_COUNTED_STRING = IF_COUNTED_STRING_LH;
+/// `IF_COUNTED_STRING`.
+pub type IF_COUNTED_STRING = IF_COUNTED_STRING_LH;
+/// `NDIS_NIC_SWITCH_FRIENDLYNAME`.
+pub type NDIS_NIC_SWITCH_FRIENDLYNAME = NDIS_IF_COUNTED_STRING;
+/// `NDIS_VPORT_NAME`.
+pub type NDIS_VPORT_NAME = NDIS_IF_COUNTED_STRING;
+/// `NDIS_VM_NAME`.
+pub type NDIS_VM_NAME = NDIS_IF_COUNTED_STRING;
+/// `NDIS_VM_FRIENDLYNAME`.
+pub type NDIS_VM_FRIENDLYNAME = NDIS_IF_COUNTED_STRING;
+/// `NDIS_SWITCH_NIC_NAME`.
+pub type NDIS_SWITCH_NIC_NAME = NDIS_IF_COUNTED_STRING;
+/// `NDIS_QUEUE_NAME`.
+pub type NDIS_QUEUE_NAME = NDIS_IF_COUNTED_STRING;
+
+impl NET_LUID_LH {
+    /// `Info.NetLuidIndex` (bits 24..48).
+    #[must_use]
+    pub const fn NetLuidIndex(&self) -> u32 {
+        ((self.Value >> 24) & 0x00FF_FFFF) as u32
+    }
+
+    /// `Info.IfType` (bits 48..64).
+    #[must_use]
+    pub const fn IfType(&self) -> u16 {
+        (self.Value >> 48) as u16
+    }
 }
 
 /// `NDIS_STRING`.
@@ -149,11 +285,20 @@ pub type NDIS_STRING = UNICODE_STRING;
 const _: () = assert!(core::mem::size_of::<NDIS_OBJECT_HEADER>() == 4);
 const _: () = assert!(core::mem::size_of::<UNICODE_STRING>() == 16);
 const _: () = assert!(core::mem::size_of::<GROUP_AFFINITY>() == 16);
+const _: () = assert!(core::mem::size_of::<PROCESSOR_NUMBER>() == 4);
+const _: () = assert!(core::mem::size_of::<LUID>() == 8);
+const _: () = assert!(core::mem::size_of::<NET_LUID_LH>() == 8);
+const _: () = assert!(core::mem::size_of::<IF_COUNTED_STRING_LH>() == 516);
+const _: () = assert!(core::mem::size_of::<GUID>() == 16);
 
 impl NDIS_OBJECT_HEADER {
     /// Builds a header.
     #[must_use]
     pub const fn new(Type: UCHAR, Revision: UCHAR, Size: USHORT) -> Self {
-        Self { Type, Revision, Size }
+        Self {
+            Type,
+            Revision,
+            Size,
+        }
     }
 }

@@ -12,6 +12,18 @@ use serde_json::Value;
 /// NET_BUFFER_LIST: the PDB (ndis.sys, NDIS_WRAPPER) has 29 info slots, a WDK driver build 27.
 const SIZE_DEPENDS_ON_BUILD: &[&str] = &["NET_BUFFER_LIST"];
 
+/// Constants whose golden-table value is known to be wrong: `(name, table value, correct value,
+/// why)`. The crate must declare the correct value; the entry must still disagree with the table
+/// (so a corrected table makes this test fail until the entry is removed).
+const TABLE_ERRATA: &[(&str, i128, i128, &str)] = &[(
+    "NDIS_SIZEOF_RESTART_GENERAL_ATTRIBUTES_REVISION_1",
+    0x50,
+    0x54,
+    "WDK 10.0.22621 ndis.h defines it as RTL_SIZEOF_THROUGH_FIELD(NDIS_RESTART_GENERAL_ATTRIBUTES, \
+     SupportedOidListLength); that member is at 0x50 in the table's own layout, so the size \
+     through it is 0x54 (the table recorded the offset, not offset + 4)",
+)];
+
 fn golden_table() -> Value {
     let path = std::env::var_os("NDIS_ABI_LAYOUTS").map_or_else(
         || {
@@ -44,7 +56,9 @@ fn struct_layouts_match_golden_table() {
             "{} declared twice",
             layout.name
         );
-        let Some(golden) = structs.get(layout.name) else { continue };
+        let Some(golden) = structs.get(layout.name) else {
+            continue;
+        };
         checked_structs += 1;
         let golden_size = golden["size"].as_u64().expect("size") as usize;
         if !SIZE_DEPENDS_ON_BUILD.contains(&layout.name) && golden_size != layout.size {
@@ -74,7 +88,11 @@ fn struct_layouts_match_golden_table() {
         "checked {checked_structs} structs ({checked_fields} field offsets) of {} declared against the golden table",
         seen.len()
     );
-    assert!(mismatches.is_empty(), "layout mismatches:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "layout mismatches:\n{}",
+        mismatches.join("\n")
+    );
     assert!(checked_structs > 0, "no structure was checked");
 }
 
@@ -93,15 +111,37 @@ fn constants_match_golden_table() {
             "{} declared twice",
             constant.name
         );
-        let Some(golden) = constants.get(constant.name) else { continue };
+        let Some(golden) = constants.get(constant.name) else {
+            continue;
+        };
         checked += 1;
-        let golden = golden.as_i64().map(i128::from).or_else(|| golden.as_u64().map(i128::from));
+        let golden = golden
+            .as_i64()
+            .map(i128::from)
+            .or_else(|| golden.as_u64().map(i128::from));
         let Some(golden) = golden else {
             mismatches.push(format!("{}: table value is not an integer", constant.name));
             continue;
         };
         // The table spells 32-bit values unsigned (e.g. 0xC0000001); compare both as u32 when
         // either side is a negative 32-bit value.
+        if let Some(&(_, table_value, correct, why)) = TABLE_ERRATA
+            .iter()
+            .find(|(name, ..)| *name == constant.name)
+        {
+            if golden != table_value {
+                mismatches.push(format!(
+                    "{}: the table now says {golden:#x}; remove the erratum ({why})",
+                    constant.name
+                ));
+            } else if constant.value != correct {
+                mismatches.push(format!(
+                    "{}: {:#x} in Rust, expected the corrected {correct:#x} ({why})",
+                    constant.name, constant.value
+                ));
+            }
+            continue;
+        }
         let same = golden == constant.value
             || (constant.value < 0 && golden == i128::from(constant.value as i32 as u32));
         if !same {
@@ -112,6 +152,10 @@ fn constants_match_golden_table() {
         }
     }
     println!("checked {checked} constants of {declared} declared against the golden table");
-    assert!(mismatches.is_empty(), "constant mismatches:\n{}", mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "constant mismatches:\n{}",
+        mismatches.join("\n")
+    );
     assert!(checked > 0, "no constant was checked");
 }
