@@ -1,2 +1,30 @@
-//! Safe no_std layer over the NDIS ABI: NBL chains and queues, NET_BUFFER data access across MDL chains, validated OID request views, status results.
+//! A safe, `no_std` layer over the NDIS ABI (`ndis-abi`), shared by both miniports.
+//!
+//! * [`status`]: [`NdisError`] / [`NdisResult`], a `Result`-style view of `NDIS_STATUS`.
+//! * [`oid`]: [`OidRequest`], a view of an `NDIS_OID_REQUEST` that validates buffer lengths and
+//!   object headers and fills `BytesNeeded` / `BytesRead` / `BytesWritten` the way NDIS expects
+//!   for query, set and method requests.
+//! * [`nbl`]: NBL chains, queues and counted queues that own NBLs by pointer without
+//!   self-referential pointers (unlike NDL's `NBL_QUEUE`, whose `Last` points into itself).
+//! * [`buffer`]: bounded access to a `NET_BUFFER`'s data across its MDL chain.
+//!
+//! The raw pointers NDIS hands a miniport enter this crate only through `unsafe` constructors
+//! whose contracts state what NDIS guarantees; everything above them is safe.
 #![no_std]
+// Matching on NDIS's C enum constants (e.g. `NdisRequestMethod`) keeps their exact names.
+#![allow(non_upper_case_globals)]
+
+pub mod buffer;
+pub mod config;
+pub mod ethernet;
+pub mod lifecycle;
+pub mod miniport;
+pub mod nbl;
+pub mod oid;
+pub mod status;
+pub mod sync;
+
+pub use buffer::{MdlMapper, NetBufferData, SystemMappedMdls};
+pub use nbl::{NblChain, NblCountedQueue, NblQueue};
+pub use oid::{ObjectRevision, OidKind, OidRequest};
+pub use status::{NdisError, NdisResult};

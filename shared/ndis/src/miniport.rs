@@ -1,0 +1,344 @@
+//! The miniport framework both drivers share: a safe trait per driver and adapter, and the
+//! generic `extern "system"` trampolines NDIS calls (the same code on Windows and in the
+//! user-mode NDIS emulator).
+//!
+//! Ownership: `MiniportInitializeEx` boxes the adapter and registers the box's pointer as the
+//! `MiniportAdapterContext`; every later handler borrows it (`&A`), and `MiniportHaltEx` takes
+//! the box back and drops it. NDIS never calls another handler for the adapter after halt
+//! returns (N/halting-a-miniport-adapter.md), which is what makes the borrow sound. Handlers
+//! run concurrently (sends at DISPATCH beside a PASSIVE OID), so adapters use interior
+//! locking.
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+use core::ffi::c_void;
+use core::mem::size_of;
+
+use ndis_abi::*;
+
+use crate::nbl::NblChain;
+use crate::oid::OidRequest;
+use crate::status::{NdisError, NdisResult, to_status};
+
+/// What `MiniportInitializeEx` gets, in safe form.
+pub struct InitContext {
+    /// `MiniportAdapterHandle`: NDIS's handle for the adapter, passed back in NDIS calls.
+    pub adapter_handle: NDIS_HANDLE,
+    /// The raw init parameters (resources, NetLuid, IfIndex…); borrowed for the call.
+    pub parameters: *const NDIS_MINIPORT_INIT_PARAMETERS,
+}
+
+/// The outcome of an operation that may complete later.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Completion {
+    /// Done now with this result.
+    Done(NdisResult),
+    /// The handler returned `NDIS_STATUS_PENDING` and will call the completion function.
+    Pending,
+}
+
+impl Completion {
+    /// The status to return to NDIS.
+    #[must_use]
+    pub const fn status(self) -> NDIS_STATUS {
+        match self {
+            Self::Done(result) => to_status(result),
+            Self::Pending => NDIS_STATUS_PENDING,
+        }
+    }
+}
+
+/// One adapter instance of a miniport.
+pub trait MiniportAdapter: Send + Sync + 'static {
+    /// `MiniportHaltEx`: release everything. The adapter is dropped afterwards.
+    fn halt(&self, action: NDIS_HALT_ACTION);
+    /// `MiniportPause`: stop the data path. Pause cannot fail; `Pending` means the adapter
+    /// calls `NdisMPauseComplete` later.
+    fn pause(&self) -> Completion;
+    /// `MiniportRestart`.
+    fn restart(&self) -> Completion;
+    /// `MiniportOidRequest`.
+    fn oid_request(&self, request: &mut OidRequest<'_>) -> Completion;
+    /// `MiniportCancelOidRequest`.
+    fn cancel_oid_request(&self, request_id: PVOID);
+    /// `MiniportSendNetBufferLists`: the adapter owns `chain` and completes every NBL exactly
+    /// once.
+    fn send(&self, chain: NblChain, port: NDIS_PORT_NUMBER, flags: ULONG);
+    /// `MiniportReturnNetBufferLists`.
+    fn return_net_buffer_lists(&self, chain: NblChain, flags: ULONG);
+    /// `MiniportCancelSend`.
+    fn cancel_send(&self, cancel_id: PVOID);
+    /// `MiniportDevicePnPEventNotify`.
+    fn device_pnp_event(&self, event: NDIS_DEVICE_PNP_EVENT);
+    /// `MiniportShutdownEx`.
+    fn shutdown(&self, action: NDIS_SHUTDOWN_ACTION);
+}
+
+/// A miniport driver: how to bring up an adapter.
+pub trait MiniportDriver: 'static {
+    /// The adapter type.
+    type Adapter: MiniportAdapter;
+    /// `MiniportInitializeEx`: set the attributes (registration first; the framework passes
+    /// the context pointer the registration attributes must carry) and bring the adapter up
+    /// Paused. On failure everything allocated must already be released.
+    fn initialize(
+        context: &InitContext,
+        adapter_context: NDIS_HANDLE,
+        adapter: &mut Option<Box<Self::Adapter>>,
+    ) -> NdisResult;
+}
+
+/// Allocates the adapter box before initialization so its address (the
+/// `MiniportAdapterContext`) is known when the registration attributes are set.
+unsafe extern "system" fn initialize_ex<D: MiniportDriver>(
+    adapter_handle: NDIS_HANDLE,
+    _driver_context: NDIS_HANDLE,
+    parameters: *mut NDIS_MINIPORT_INIT_PARAMETERS,
+) -> NDIS_STATUS {
+    let context = InitContext {
+        adapter_handle,
+        parameters,
+    };
+    // The adapter is boxed inside an outer box so the context pointer is stable before the
+    // adapter itself exists.
+    let mut slot: Box<Option<Box<D::Adapter>>> = Box::new(None);
+    let slot_ptr: *mut Option<Box<D::Adapter>> = &mut *slot;
+    match D::initialize(&context, slot_ptr.cast::<c_void>(), &mut slot) {
+        Ok(()) if slot.is_some() => {
+            let _ = Box::into_raw(slot);
+            NDIS_STATUS_SUCCESS
+        }
+        Ok(()) => NDIS_STATUS_FAILURE,
+        Err(error) => error.status(),
+    }
+}
+
+/// The adapter behind a `MiniportAdapterContext`, or `None` for a bad context.
+///
+/// # Safety
+/// `context` is null or the context `initialize_ex::<D>` registered, not yet halted.
+unsafe fn adapter<'a, D: MiniportDriver>(context: NDIS_HANDLE) -> Option<&'a D::Adapter> {
+    let slot = context.cast::<Option<Box<D::Adapter>>>();
+    if slot.is_null() {
+        return None;
+    }
+    // SAFETY: caller's contract: `slot` is the live slot leaked by `initialize_ex::<D>`, which
+    // only `halt_ex` frees, after NDIS's last call for the adapter.
+    unsafe { (*slot).as_deref() }
+}
+
+unsafe extern "system" fn halt_ex<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    action: NDIS_HALT_ACTION,
+) {
+    let slot = context.cast::<Option<Box<D::Adapter>>>();
+    if slot.is_null() {
+        return;
+    }
+    // SAFETY: NDIS passes the context registered at initialization, and calls halt once, last.
+    let slot = unsafe { Box::from_raw(slot) };
+    if let Some(adapter) = slot.as_deref() {
+        adapter.halt(action);
+    }
+    drop(slot);
+}
+
+unsafe extern "system" fn pause<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    _parameters: *mut NDIS_MINIPORT_PAUSE_PARAMETERS,
+) -> NDIS_STATUS {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    match unsafe { adapter::<D>(context) } {
+        Some(adapter) => adapter.pause().status(),
+        // Pause cannot fail (D/ndis/nc-ndis-miniport_pause.md); nothing to pause.
+        None => NDIS_STATUS_SUCCESS,
+    }
+}
+
+unsafe extern "system" fn restart<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    _parameters: *mut NDIS_MINIPORT_RESTART_PARAMETERS,
+) -> NDIS_STATUS {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    match unsafe { adapter::<D>(context) } {
+        Some(adapter) => adapter.restart().status(),
+        None => NDIS_STATUS_FAILURE,
+    }
+}
+
+unsafe extern "system" fn oid_request<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    request: *mut NDIS_OID_REQUEST,
+) -> NDIS_STATUS {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    let Some(adapter) = (unsafe { adapter::<D>(context) }) else {
+        return NDIS_STATUS_FAILURE;
+    };
+    // SAFETY: NDIS hands the miniport a valid request whose buffer is valid for the stated
+    // lengths until the request completes.
+    let Some(mut request) = (unsafe { OidRequest::from_raw(request) }) else {
+        return NDIS_STATUS_INVALID_PARAMETER;
+    };
+    adapter.oid_request(&mut request).status()
+}
+
+unsafe extern "system" fn cancel_oid_request<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    request_id: PVOID,
+) {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    if let Some(adapter) = unsafe { adapter::<D>(context) } {
+        adapter.cancel_oid_request(request_id);
+    }
+}
+
+unsafe extern "system" fn send_net_buffer_lists<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    net_buffer_lists: *mut NET_BUFFER_LIST,
+    port: NDIS_PORT_NUMBER,
+    flags: ULONG,
+) {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    let Some(adapter) = (unsafe { adapter::<D>(context) }) else {
+        return;
+    };
+    // SAFETY: NDIS hands over a null-terminated chain of valid NBLs that the miniport now owns.
+    if let Some(chain) = unsafe { NblChain::from_raw(net_buffer_lists) } {
+        adapter.send(chain, port, flags);
+    }
+}
+
+unsafe extern "system" fn return_net_buffer_lists<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    net_buffer_lists: *mut NET_BUFFER_LIST,
+    flags: ULONG,
+) {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    let Some(adapter) = (unsafe { adapter::<D>(context) }) else {
+        return;
+    };
+    // SAFETY: NDIS returns a chain of NBLs the miniport indicated; ownership comes back.
+    if let Some(chain) = unsafe { NblChain::from_raw(net_buffer_lists) } {
+        adapter.return_net_buffer_lists(chain, flags);
+    }
+}
+
+unsafe extern "system" fn cancel_send<D: MiniportDriver>(context: NDIS_HANDLE, cancel_id: PVOID) {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    if let Some(adapter) = unsafe { adapter::<D>(context) } {
+        adapter.cancel_send(cancel_id);
+    }
+}
+
+unsafe extern "system" fn device_pnp_event_notify<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    event: *mut NET_DEVICE_PNP_EVENT,
+) {
+    if event.is_null() {
+        return;
+    }
+    // SAFETY: NDIS passes a valid event structure for the duration of the call.
+    let event = unsafe { (*event).DevicePnPEvent };
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    if let Some(adapter) = unsafe { adapter::<D>(context) } {
+        adapter.device_pnp_event(event);
+    }
+}
+
+unsafe extern "system" fn shutdown_ex<D: MiniportDriver>(
+    context: NDIS_HANDLE,
+    action: NDIS_SHUTDOWN_ACTION,
+) {
+    // SAFETY: NDIS passes the registered context of a live adapter.
+    if let Some(adapter) = unsafe { adapter::<D>(context) } {
+        adapter.shutdown(action);
+    }
+}
+
+unsafe extern "system" fn unload(_driver_object: PDRIVER_OBJECT) {
+    // Driver-global state is released by the driver's own unload path (NdisMDeregisterMiniportDriver).
+}
+
+/// The characteristics table for driver `D` (NDIS 6.30, revision 2).
+#[must_use]
+pub fn characteristics<D: MiniportDriver>(
+    driver_major: u8,
+    driver_minor: u8,
+    unload_handler: MINIPORT_DRIVER_UNLOAD,
+) -> NDIS_MINIPORT_DRIVER_CHARACTERISTICS {
+    let mut table = NDIS_MINIPORT_DRIVER_CHARACTERISTICS::zeroed();
+    table.Header = NDIS_OBJECT_HEADER::new(
+        NDIS_OBJECT_TYPE_MINIPORT_DRIVER_CHARACTERISTICS,
+        NDIS_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2,
+        NDIS_SIZEOF_MINIPORT_DRIVER_CHARACTERISTICS_REVISION_2,
+    );
+    table.MajorNdisVersion = NDIS_MINIPORT_MAJOR_VERSION;
+    table.MinorNdisVersion = NDIS_MINIPORT_MINOR_VERSION;
+    table.MajorDriverVersion = driver_major;
+    table.MinorDriverVersion = driver_minor;
+    table.InitializeHandlerEx = Some(initialize_ex::<D>);
+    table.HaltHandlerEx = Some(halt_ex::<D>);
+    table.UnloadHandler = unload_handler.or(Some(unload));
+    table.PauseHandler = Some(pause::<D>);
+    table.RestartHandler = Some(restart::<D>);
+    table.OidRequestHandler = Some(oid_request::<D>);
+    table.SendNetBufferListsHandler = Some(send_net_buffer_lists::<D>);
+    table.ReturnNetBufferListsHandler = Some(return_net_buffer_lists::<D>);
+    table.CancelSendHandler = Some(cancel_send::<D>);
+    table.DevicePnPEventNotifyHandler = Some(device_pnp_event_notify::<D>);
+    table.ShutdownHandlerEx = Some(shutdown_ex::<D>);
+    table.CancelOidRequestHandler = Some(cancel_oid_request::<D>);
+    // No CheckForHang / Reset: "drivers for Windows Server systems must not implement" them
+    // from NDIS 6.83 (N/miniport-adapter-check-for-hang-and-reset-operations.md).
+    table
+}
+
+/// `DriverEntry` body: registers driver `D` with NDIS. Returns the driver handle.
+///
+/// # Safety
+/// `driver_object` and `registry_path` are the values the kernel (or the emulator) passed to
+/// `DriverEntry`.
+pub unsafe fn register<D: MiniportDriver>(
+    driver_object: PDRIVER_OBJECT,
+    registry_path: *const UNICODE_STRING,
+    driver_major: u8,
+    driver_minor: u8,
+    unload_handler: MINIPORT_DRIVER_UNLOAD,
+) -> NdisResult<NDIS_HANDLE> {
+    let mut table = characteristics::<D>(driver_major, driver_minor, unload_handler);
+    let mut handle: NDIS_HANDLE = core::ptr::null_mut();
+    // SAFETY: the table is fully initialized and outlives the call (NDIS copies it); the
+    // out-pointer is a live local.
+    let status = unsafe {
+        NdisMRegisterMiniportDriver(
+            driver_object,
+            registry_path.cast_mut(),
+            core::ptr::null_mut(),
+            &mut table,
+            &mut handle,
+        )
+    };
+    crate::status::check(status)?;
+    if handle.is_null() {
+        return Err(NdisError::FAILURE);
+    }
+    Ok(handle)
+}
+
+/// Sets one attribute structure with `NdisMSetMiniportAttributes`.
+///
+/// # Safety
+/// `adapter_handle` is the `MiniportAdapterHandle` of an adapter inside `MiniportInitializeEx`,
+/// and every pointer inside `attributes` is valid for the duration of the call.
+pub unsafe fn set_attributes<T: AbiPod>(
+    adapter_handle: NDIS_HANDLE,
+    attributes: &mut T,
+) -> NdisResult {
+    const { assert!(size_of::<T>() <= size_of::<NDIS_MINIPORT_ADAPTER_ATTRIBUTES>()) };
+    let pointer = (attributes as *mut T).cast::<NDIS_MINIPORT_ADAPTER_ATTRIBUTES>();
+    // SAFETY: `T` is one member of the attributes union (starts with its NDIS_OBJECT_HEADER);
+    // NDIS reads only as many bytes as the header's Size says; caller's contract for the rest.
+    let status = unsafe { NdisMSetMiniportAttributes(adapter_handle, pointer) };
+    crate::status::check(status)
+}
