@@ -535,9 +535,8 @@ impl PfMessage {
             }
             return Ok(Self::Control { cts });
         }
-        if request_len(message_id).is_none() {
-            return Err(MalformedMessage::UnknownOpcode(message_id));
-        }
+        // A reply may echo an ID this side does not know (the PF NACKs unknown requests
+        // by echoing them); the waiting VF matches on the ID, so it is not rejected here.
         if ack == nack {
             return Err(MalformedMessage::BadReplyFlags(head));
         }

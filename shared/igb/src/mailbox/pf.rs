@@ -261,6 +261,10 @@ struct VfSlot {
     multicast_promiscuous: bool,
     vlans: [Option<VlanId>; VF_VLAN_SLOTS],
     last_nack_log: Option<Duration>,
+    /// When the PF last posted a message (STS) the VF has not acknowledged yet.
+    unacked_since: Option<Duration>,
+    /// An unsolicited control message waiting to be delivered (its CTS flag).
+    pending_control: Option<bool>,
     counters: VfCounters,
 }
 
@@ -279,6 +283,8 @@ impl VfSlot {
         multicast_promiscuous: false,
         vlans: [None; VF_VLAN_SLOTS],
         last_nack_log: None,
+        unacked_since: None,
+        pending_control: None,
         counters: VfCounters {
             requests: 0,
             acks: 0,
@@ -397,7 +403,7 @@ impl PfMailbox {
         self.vfs[vf].policy = policy;
         if was_ready {
             self.vfs[vf].state = VfState::Resetting;
-            self.send(vf, &PfMessage::Control { cts: false }, regs, clock);
+            self.send_control(vf, false, regs, clock);
         }
         Ok(())
     }
@@ -508,10 +514,7 @@ impl PfMailbox {
             report.device_gone = true;
             return report;
         };
-        let acks = (cause >> mbvficr::VFACK_SHIFT) & vf_bits;
-        if acks != 0 {
-            regs.write(MBVFICR, acks << mbvficr::VFACK_SHIFT);
-        }
+        self.note_acks(cause, regs);
         let budget = self.budget;
         for (vf, (slot, served)) in self
             .vfs
@@ -520,16 +523,43 @@ impl PfMailbox {
             .enumerate()
             .take(self.num_vfs)
         {
-            if acks & (1 << vf) != 0 {
-                slot.counters.vf_acks = slot.counters.vf_acks.saturating_add(1);
-            }
             let still_pending = (cause >> mbvficr::VFREQ_SHIFT) & (1 << vf) != 0;
             if still_pending && served >= budget {
                 slot.counters.budget_exhausted = slot.counters.budget_exhausted.saturating_add(1);
                 report.deferred |= 1 << vf;
             }
         }
+
+        // 4. Control messages that had to wait for the buffer.
+        for vf in 0..self.num_vfs {
+            let Some(cts) = self.vfs[vf].pending_control else {
+                continue;
+            };
+            let ready = self.vfs[vf].state == VfState::Ready;
+            if !cts && ready {
+                // "Reset, please" overtaken by a completed handshake: obsolete.
+                self.vfs[vf].pending_control = None;
+                continue;
+            }
+            self.send_control(vf, ready, regs, clock);
+        }
         report
+    }
+
+    /// Consumes MBVFICR.VFACK bits (W1C): the VF read the PF's last message.
+    fn note_acks<M: Mmio>(&mut self, cause: u32, regs: &PfRegisters<M>) {
+        let vf_bits = (1u32 << self.num_vfs) - 1;
+        let acks = (cause >> mbvficr::VFACK_SHIFT) & vf_bits;
+        if acks == 0 {
+            return;
+        }
+        regs.write(MBVFICR, acks << mbvficr::VFACK_SHIFT);
+        for (vf, slot) in self.vfs.iter_mut().enumerate().take(self.num_vfs) {
+            if acks & (1 << vf) != 0 {
+                slot.counters.vf_acks = slot.counters.vf_acks.saturating_add(1);
+                slot.unacked_since = None;
+            }
+        }
     }
 
     /// Takes one message from VF `vf` and answers it. Returns whether a message was handled.
@@ -595,7 +625,7 @@ impl PfMailbox {
                 }
             }
         };
-        self.write_message(vf, &reply, regs);
+        self.write_message(vf, &reply, regs, clock.now());
         true
     }
 
@@ -972,6 +1002,9 @@ impl PfMailbox {
         let slot = &mut self.vfs[vf];
         slot.own_mac = None;
         slot.state = VfState::Resetting;
+        // The reset VF will not acknowledge what we posted before; it re-handshakes anyway.
+        slot.unacked_since = None;
+        slot.pending_control = None;
         slot.counters.flrs = slot.counters.flrs.saturating_add(1);
         self.log.push(Event {
             // vf < 7.
@@ -1018,7 +1051,13 @@ impl PfMailbox {
 
     /// Writes `message` into VF `vf`'s buffer (PFU already held) and sets STS, which also
     /// releases PFU.
-    fn write_message<M: Mmio>(&self, vf: usize, message: &PfMessage, regs: &PfRegisters<M>) {
+    fn write_message<M: Mmio>(
+        &mut self,
+        vf: usize,
+        message: &PfMessage,
+        regs: &PfRegisters<M>,
+        now: Duration,
+    ) {
         let encoded: Message = message.encode();
         for (index, word) in encoded.words().iter().enumerate() {
             if let Some(reg) = pf::vmbmem(vf, index) {
@@ -1028,32 +1067,65 @@ impl PfMailbox {
         if let Some(control) = pf::pf_mailbox(vf) {
             regs.write(control, pfbits::STS);
         }
+        self.vfs[vf].unacked_since = Some(now);
     }
 
-    /// Sends an unsolicited message (a ping) to VF `vf`. Returns false if the buffer could not
-    /// be taken in time.
-    fn send<M: Mmio, C: Clock + ?Sized>(
+    /// Sends a PF_CONTROL_MSG to VF `vf`, or queues it (returning false) while the buffer is
+    /// not free for it: the PF never overwrites a VF request it has not read (VFREQ pending)
+    /// nor, for up to the posted timeout, a PF message the VF has not acknowledged yet
+    /// (VFACK). Linux overwrites both; a lost request or reply costs the VF a 1 s timeout and
+    /// a reset. Queued messages are delivered by a later [`Self::service`]; a queued message
+    /// without CTS wins over one with CTS.
+    fn send_control<M: Mmio, C: Clock + ?Sized>(
         &mut self,
         vf: usize,
-        message: &PfMessage,
+        cts: bool,
         regs: &PfRegisters<M>,
         clock: &C,
     ) -> bool {
-        if !self.lock(vf, regs, clock) {
+        let queue = |slot: &mut VfSlot| {
+            slot.pending_control = Some(slot.pending_control.map_or(cts, |queued| queued && cts));
+        };
+        let request_bit = 1u32 << (mbvficr::VFREQ_SHIFT as usize + vf);
+        let cause = regs.read(MBVFICR);
+        if cause != u32::MAX {
+            self.note_acks(cause, regs);
+        }
+        let now = clock.now();
+        let posted_timeout = self.timeouts.posted;
+        let slot = &mut self.vfs[vf];
+        let unacked = slot
+            .unacked_since
+            .is_some_and(|since| now.saturating_sub(since) < posted_timeout);
+        if cause == u32::MAX || cause & request_bit != 0 || unacked {
+            queue(slot);
             return false;
         }
-        self.write_message(vf, message, regs);
+        if !self.lock(vf, regs, clock) {
+            queue(&mut self.vfs[vf]);
+            return false;
+        }
+        // The VF may have posted between our MBVFICR read and taking PFU.
+        if regs.read(MBVFICR) & request_bit != 0 {
+            if let Some(control) = pf::pf_mailbox(vf) {
+                regs.write(control, 0);
+            }
+            queue(&mut self.vfs[vf]);
+            return false;
+        }
+        self.vfs[vf].pending_control = None;
+        self.write_message(vf, &PfMessage::Control { cts }, regs, now);
         true
     }
 
     /// PF_CONTROL_MSG "ping" to every VF (link change, §5.3): with CTS to VFs that completed
     /// their handshake, without CTS to the others (which tells them to reset). Returns the
-    /// VFs that could not be reached (bit n = VF n).
+    /// VFs whose ping was queued rather than sent (bit n = VF n; see `send_control`).
     pub fn ping_all<M: Mmio, C: Clock + ?Sized>(&mut self, regs: &PfRegisters<M>, clock: &C) -> u8 {
         let mut missed = 0;
         for vf in 0..self.num_vfs {
             let cts = self.vfs[vf].state == VfState::Ready;
-            if !self.send(vf, &PfMessage::Control { cts }, regs, clock) {
+            if !self.send_control(vf, cts, regs, clock) {
                 missed |= 1 << vf;
             }
         }
@@ -1070,7 +1142,7 @@ impl PfMailbox {
     ) {
         for vf in 0..self.num_vfs {
             self.vfs[vf].state = VfState::Resetting;
-            self.send(vf, &PfMessage::Control { cts: false }, regs, clock);
+            self.send_control(vf, false, regs, clock);
         }
         let vf_pools = (1u32 << self.num_vfs) - 1;
         regs.clear_bits(VFRE, vf_pools);
@@ -1087,6 +1159,9 @@ impl PfMailbox {
             let slot = &mut self.vfs[vf];
             slot.own_mac = None;
             slot.state = VfState::Resetting;
+            // The MAC reset cleared the mailboxes: nothing posted before is outstanding.
+            slot.unacked_since = None;
+            slot.pending_control = None;
         }
         regs.set_bits(CTRL_EXT, ctrl_ext::PFRSTD);
     }
