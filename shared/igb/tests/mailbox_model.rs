@@ -815,3 +815,116 @@ fn the_pf_breaks_a_vfs_stuck_buffer_lock() {
     // VF1 is served normally.
     assert_eq!(vf1.set_lpe(3000), Ok(()));
 }
+
+#[test]
+fn a_vf_cannot_claim_a_mac_another_function_receives_on() {
+    let rig = Rig::new(2);
+    let mut vf0 = rig.vf(0);
+    let mut vf1 = rig.vf(1);
+    vf0.reset().unwrap();
+    vf1.reset().unwrap();
+    vf1.set_mac(OWN_MAC).unwrap();
+    // VF1's MAC and the PF's own (RAR0) are refused: RAR pool bits are ORed on a match, so
+    // VF0 would receive their unicast traffic.
+    for stolen in [OWN_MAC, igb_model::DEFAULT_MAC] {
+        assert_eq!(
+            vf0.set_mac(stolen),
+            Err(VfLinkError::Nacked {
+                id: id::SET_MAC_ADDR,
+                cts: true
+            })
+        );
+    }
+    assert_eq!(rig.nacks(0, NackReason::MacInUse), 2);
+    assert!(!rig.rar(0).valid);
+    // Setting its own current MAC again is fine.
+    assert_eq!(vf1.set_mac(OWN_MAC), Ok(()));
+}
+
+mod hostile_vf {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Words a hostile VF might leave in its buffer: mostly near-valid headers (known IDs,
+    /// any MSGINFO, sometimes reply flags) with random payload, sometimes pure noise.
+    fn hostile_message() -> impl Strategy<Value = [u32; 16]> {
+        let header = prop_oneof![
+            (0u32..8, any::<u8>(), 0u32..8).prop_map(|(id, info, flags)| {
+                id | (u32::from(info) << 16) | if flags == 0 { header::ACK } else { 0 }
+            }),
+            (Just(0x100u32), any::<u8>()).prop_map(|(id, info)| id | (u32::from(info) << 16)),
+            any::<u32>(),
+        ];
+        (header, any::<[u32; 16]>(), 0u32..3).prop_map(|(head, mut words, small_payload)| {
+            words[0] = head;
+            if small_payload == 0 {
+                // Plausible VIDs / frame sizes instead of huge numbers.
+                words[1] &= 0x3FFF;
+            }
+            words
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn hostile_vf_messages_are_answered_and_never_disturb_others(
+            messages in proptest::collection::vec(hostile_message(), 1..24)
+        ) {
+            let rig = Rig::new(2);
+            let mut vf0 = rig.vf(0);
+            let mut vf1 = rig.vf(1);
+            vf1.reset().unwrap();
+            vf1.set_mac(OWN_MAC).unwrap();
+            vf1.set_vlan(10, true).unwrap();
+            vf1.set_lpe(3000).unwrap();
+            vf0.reset().unwrap();
+            let vf1_view = (rig.rar(1), rig.vlans_of(1), rig.vmolr(1), rig.pool_enabled(1));
+            let requests_before = rig.pf.borrow().counters(0).unwrap().requests;
+
+            for words in &messages {
+                let message = Message::from_words(words).unwrap();
+                let mailbox = vf0.mailbox_mut();
+                mailbox.enable();
+                prop_assert_eq!(mailbox.write_posted(&message), Ok(()));
+                let reply = mailbox.read_posted().expect("the PF answers every message");
+                let reply = PfMessage::decode(reply.words()).expect("well-formed reply");
+                match reply {
+                    PfMessage::Reply { id: reply_id, .. } => {
+                        prop_assert_eq!(reply_id, igb::mailbox::message::header_id(words[0]));
+                    }
+                    PfMessage::ResetAck { .. } => {
+                        prop_assert_eq!(VfRequest::decode(words), Ok(VfRequest::Reset));
+                    }
+                    PfMessage::Control { .. } => prop_assert_eq!(
+                        igb::mailbox::message::header_id(words[0]),
+                        id::PF_CONTROL,
+                        "a reply, not a ping"
+                    ),
+                }
+            }
+
+            let counters = rig.pf.borrow().counters(0).unwrap();
+            prop_assert_eq!(counters.requests - requests_before, messages.len() as u32);
+            prop_assert_eq!(
+                counters.acks + counters.nacks - requests_before,
+                messages.len() as u32
+            );
+            // VF1 and the PF's own filters are untouched; VF0 stays inside its caps.
+            prop_assert_eq!(
+                (rig.rar(1), rig.vlans_of(1), rig.vmolr(1), rig.pool_enabled(1)),
+                vf1_view
+            );
+            prop_assert!(rig.vlans_of(0).len() <= usize::from(VfPolicy::default().max_vlans));
+            let rar0 = RarEntry::decode(
+                rig.regs.read(pf::ral(GEN, 0).unwrap()),
+                rig.regs.read(pf::rah(GEN, 0).unwrap()),
+            );
+            prop_assert_eq!(rar0.mac, igb_model::DEFAULT_MAC);
+            prop_assert!(rig.vmolr(0).rlpml <= 0x3F00);
+            // And VF1 is still served.
+            prop_assert_eq!(vf1.set_lpe(2000), Ok(()));
+        }
+    }
+}

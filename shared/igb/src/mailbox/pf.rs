@@ -26,7 +26,7 @@ use hw_platform::{Clock, Mmio, poll_until};
 use super::MailboxTimeouts;
 use super::message::{
     MESSAGE_WORDS, MalformedMessage, Message, MulticastHashes, PfMessage, VfRequest, header_id,
-    header_info,
+    header_info, id,
 };
 use crate::filters::{
     HashBit, MacAddr, RarEntry, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vf_rar_index,
@@ -107,6 +107,10 @@ pub enum NackReason {
     AdminVlan,
     /// Not a usable unicast MAC.
     InvalidMac,
+    /// The MAC is already in another RAR entry (the PF's or another VF's): RAR pool bits
+    /// are ORed on a match, so accepting it would let this VF receive that function's
+    /// unicast traffic.
+    MacInUse,
     /// SET_LPE outside 64..=0x3F00.
     InvalidFrameSize,
     /// The VF reached its VLAN cap ([`VfPolicy::max_vlans`]).
@@ -122,7 +126,7 @@ pub enum NackReason {
 
 impl NackReason {
     /// Number of reasons.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 
     /// Index into [`VfCounters::nacks_by_reason`].
     #[must_use]
@@ -138,6 +142,7 @@ impl NackReason {
             Self::VlanTableFull => 7,
             Self::NotPermitted => 8,
             Self::NoMacAssigned => 9,
+            Self::MacInUse => 10,
         }
     }
 }
@@ -599,6 +604,13 @@ impl PfMailbox {
             }
         };
         let message_id = header_id(head);
+        // A VF "request" carrying the PF's own control ID gets its NACK without MSGINFO, so
+        // the reply is still a well-formed (NACK-flavoured) control message for the VF.
+        let info = if message_id == id::PF_CONTROL {
+            0
+        } else {
+            info
+        };
         let reply = match decision {
             Decision::Ack => {
                 let counters = &mut self.vfs[vf].counters;
@@ -692,6 +704,9 @@ impl PfMailbox {
                 }
                 if !is_valid_unicast(&mac) {
                     return Decision::Nack(NackReason::InvalidMac, None);
+                }
+                if self.mac_used_elsewhere(vf, &mac, regs) {
+                    return Decision::Nack(NackReason::MacInUse, None);
                 }
                 self.vfs[vf].own_mac = Some(mac);
                 self.write_rar(vf, Some(mac), regs);
@@ -872,6 +887,23 @@ impl PfMailbox {
             }
         }
         true
+    }
+
+    /// Whether a valid RAR entry other than VF `vf`'s own holds `mac`.
+    fn mac_used_elsewhere<M: Mmio>(&self, vf: usize, mac: &MacAddr, regs: &PfRegisters<M>) -> bool {
+        let own = vf_rar_index(self.generation, vf);
+        (0..self.traits.rar_entries)
+            .filter(|index| Some(*index) != own)
+            .any(|index| {
+                let (Some(ral), Some(rah)) = (
+                    pf::ral(self.generation, index),
+                    pf::rah(self.generation, index),
+                ) else {
+                    return false;
+                };
+                let entry = RarEntry::decode(regs.read(ral), regs.read(rah));
+                entry.valid && entry.mac == *mac
+            })
     }
 
     fn read_vmolr<M: Mmio>(&self, vf: usize, regs: &PfRegisters<M>) -> u32 {
