@@ -928,3 +928,40 @@ mod hostile_vf {
         }
     }
 }
+
+#[test]
+fn surprise_removal_is_reported_on_both_ends_without_waiting_out_timeouts() {
+    let rig = Rig::new(1);
+    let mut vf0 = rig.vf(0);
+    vf0.reset().unwrap();
+    // The VF disappears (NumVFs = 0): its BAR reads all ones.
+    rig.device.enable_vfs(0).unwrap();
+    let started = rig.clock.now();
+    assert_eq!(
+        vf0.set_lpe(2000),
+        Err(VfLinkError::Mailbox(VfMailboxError::DeviceGone))
+    );
+    assert_eq!(
+        vf0.poll_events(),
+        Err(VfLinkError::Mailbox(VfMailboxError::DeviceGone))
+    );
+    assert_eq!(
+        vf0.reset(),
+        Err(VfLinkError::Mailbox(VfMailboxError::DeviceGone))
+    );
+    assert!(rig.clock.now() - started < MailboxTimeouts::LINUX.lock);
+
+    // A PF BAR that reads all ones (surprise-removed PF): service gives up at once.
+    struct Removed;
+    impl Mmio for Removed {
+        fn read32(&self, _offset: u32) -> u32 {
+            u32::MAX
+        }
+        fn write32(&self, _offset: u32, _value: u32) {}
+    }
+    let mut mailbox = PfMailbox::new(GEN, 2).unwrap();
+    let report = mailbox.service(&PfRegisters::new(Removed), &rig.clock);
+    assert!(report.device_gone);
+    assert_eq!(report.handled, 0);
+    assert_eq!(mailbox.counters(0).unwrap().requests, 0);
+}

@@ -733,6 +733,40 @@ mod tests {
             }
 
             #[test]
+            fn near_valid_headers_decode_totally_and_consistently(
+                message_id in prop_oneof![0u16..8, Just(id::PF_CONTROL), any::<u16>()],
+                info in any::<u8>(),
+                flags in 0u32..8,
+                payload in any::<[u32; 15]>(),
+                len in 1usize..=16,
+            ) {
+                let mut words = [0u32; 16];
+                words[0] = make_header(message_id, info) | (flags << 29);
+                words[1..].copy_from_slice(&payload);
+                let words = &words[..len];
+                match VfRequest::decode(words) {
+                    Ok(request) => {
+                        prop_assert_eq!(request.id(), message_id);
+                        prop_assert_eq!(flags, 0, "requests never carry reply flags");
+                        prop_assert_eq!(VfRequest::decode(request.encode().words()), Ok(request));
+                        if let VfRequest::SetMulticast { hashes, .. } = request {
+                            prop_assert!(hashes.len() <= MAX_MULTICAST_HASHES);
+                        }
+                    }
+                    Err(MalformedMessage::Truncated { needed, got, .. }) => {
+                        prop_assert!(got < needed && needed <= MESSAGE_WORDS);
+                    }
+                    Err(MalformedMessage::MulticastCountTooLarge(count)) => {
+                        prop_assert!(usize::from(count) > MAX_MULTICAST_HASHES);
+                    }
+                    Err(_) => {}
+                }
+                if let Ok(reply) = PfMessage::decode(words) {
+                    prop_assert_eq!(PfMessage::decode(reply.encode().words()), Ok(reply));
+                }
+            }
+
+            #[test]
             fn valid_requests_round_trip(request in any_request(), stale in any::<[u32; 16]>()) {
                 let encoded = request.encode();
                 prop_assert_eq!(VfRequest::decode(encoded.words()), Ok(request));
