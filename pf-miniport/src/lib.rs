@@ -8,6 +8,11 @@
 #[cfg(not(windows))]
 extern crate std;
 
+pub mod adapter;
+pub mod capabilities;
+pub mod keywords;
+pub mod miniport;
+
 // Windows-only glue: DriverEntry export, WDK allocator and panic handler. Never compiled off
 // Windows, and off in the Linux-hosted Windows type-check (feature `wdk-glue` disabled).
 #[cfg(all(windows, feature = "wdk-glue"))]

@@ -8,6 +8,9 @@
 #[cfg(not(windows))]
 extern crate std;
 
+pub mod adapter;
+pub mod miniport;
+
 // Windows-only glue: DriverEntry export, WDK allocator and panic handler. Never compiled off
 // Windows, and off in the Linux-hosted Windows type-check (feature `wdk-glue` disabled).
 #[cfg(all(windows, feature = "wdk-glue"))]

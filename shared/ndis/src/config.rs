@@ -109,8 +109,8 @@ impl KeywordSource for NdisKeywords {
         // SAFETY: on success NDIS returns a parameter valid until the configuration is closed.
         let parameter = unsafe { &*parameter };
         match parameter.ParameterType {
-            // SAFETY: the type says the union holds an integer.
             ndis_abi::NdisParameterInteger | ndis_abi::NdisParameterHexInteger => {
+                // SAFETY: the parameter type says the union holds an integer.
                 Some(unsafe { parameter.ParameterData.IntegerData })
             }
             _ => None,

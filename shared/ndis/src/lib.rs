@@ -14,6 +14,7 @@
 // Matching on NDIS's C enum constants (e.g. `NdisRequestMethod`) keeps their exact names.
 #![allow(non_upper_case_globals)]
 
+pub mod adapter;
 pub mod buffer;
 pub mod config;
 pub mod ethernet;
@@ -21,6 +22,7 @@ pub mod lifecycle;
 pub mod miniport;
 pub mod nbl;
 pub mod oid;
+pub mod pci;
 pub mod status;
 pub mod sync;
 

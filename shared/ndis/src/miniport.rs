@@ -29,6 +29,19 @@ pub struct InitContext {
     pub parameters: *const NDIS_MINIPORT_INIT_PARAMETERS,
 }
 
+/// The `MiniportAdapterContext` the framework registers for an adapter: opaque to drivers,
+/// which only pass it to the registration attributes.
+#[derive(Clone, Copy, Debug)]
+pub struct AdapterContext(NDIS_HANDLE);
+
+impl AdapterContext {
+    /// The raw context value for `NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES`.
+    #[must_use]
+    pub const fn raw(self) -> NDIS_HANDLE {
+        self.0
+    }
+}
+
 /// The outcome of an operation that may complete later.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Completion {
@@ -84,7 +97,7 @@ pub trait MiniportDriver: 'static {
     /// Paused. On failure everything allocated must already be released.
     fn initialize(
         context: &InitContext,
-        adapter_context: NDIS_HANDLE,
+        adapter_context: AdapterContext,
         adapter: &mut Option<Box<Self::Adapter>>,
     ) -> NdisResult;
 }
@@ -104,7 +117,11 @@ unsafe extern "system" fn initialize_ex<D: MiniportDriver>(
     // adapter itself exists.
     let mut slot: Box<Option<Box<D::Adapter>>> = Box::new(None);
     let slot_ptr: *mut Option<Box<D::Adapter>> = &mut *slot;
-    match D::initialize(&context, slot_ptr.cast::<c_void>(), &mut slot) {
+    match D::initialize(
+        &context,
+        AdapterContext(slot_ptr.cast::<c_void>()),
+        &mut slot,
+    ) {
         Ok(()) if slot.is_some() => {
             let _ = Box::into_raw(slot);
             NDIS_STATUS_SUCCESS

@@ -1,0 +1,215 @@
+//! The PF's hardware-assist capabilities: SR-IOV, NIC switch and receive filtering.
+//!
+//! Hardware capabilities are reported whatever the keywords say; current capabilities only for
+//! the feature that is enabled (N/miniportinitializeex-guidelines-for-pf-miniport-drivers.md).
+//! Both pointers of each kind are always passed: a disabled feature's "current" structure is a
+//! valid header with zeroed capabilities. That satisfies both the structure page (no mixing of
+//! NULL and non-NULL Hardware/Current pointers; SR-IOV pointers require NIC switch pointers) and
+//! the conceptual pages (nothing current when `*SRIOV` = 0) — requirements doc §6 item 2.
+
+use igb::ids::Generation;
+use ndis_abi::*;
+
+use crate::keywords::FeatureSelection;
+
+/// igb pools: 8 on 82576 and I350 (igb-hardware.md §2.2). VF n owns pool n; the PF takes the
+/// pool after the last VF, so at most 7 VFs.
+pub const POOLS: u32 = 8;
+/// Most VFs the silicon can expose beside the PF.
+pub const MAX_VFS: u32 = POOLS - 1;
+
+/// Silicon facts that shape the capabilities.
+#[derive(Clone, Copy, Debug)]
+pub struct SiliconLimits {
+    /// Queue pairs in the device (82576: 16, I350: 8).
+    pub queue_pairs: u32,
+    /// Receive address (RAR) entries (82576: 24, I350: 32).
+    pub mac_addresses: u32,
+}
+
+impl SiliconLimits {
+    /// The limits of a generation (igb-hardware.md §7).
+    #[must_use]
+    pub const fn of(generation: Generation) -> Self {
+        match generation {
+            Generation::I82576 => Self {
+                queue_pairs: 16,
+                mac_addresses: 24,
+            },
+            Generation::I350 => Self {
+                queue_pairs: 8,
+                mac_addresses: 32,
+            },
+        }
+    }
+}
+
+/// Every capability structure the PF reports, kept alive for `NdisMSetMiniportAttributes`
+/// (and for the lab to show).
+#[derive(Clone, Copy)]
+pub struct PfCapabilities {
+    /// `HardwareSriovCapabilities`.
+    pub hardware_sriov: NDIS_SRIOV_CAPABILITIES,
+    /// `CurrentSriovCapabilities`.
+    pub current_sriov: NDIS_SRIOV_CAPABILITIES,
+    /// `HardwareNicSwitchCapabilities`.
+    pub hardware_nic_switch: NDIS_NIC_SWITCH_CAPABILITIES,
+    /// `CurrentNicSwitchCapabilities`.
+    pub current_nic_switch: NDIS_NIC_SWITCH_CAPABILITIES,
+    /// `HardwareReceiveFilterCapabilities`.
+    pub hardware_receive_filter: NDIS_RECEIVE_FILTER_CAPABILITIES,
+    /// `CurrentReceiveFilterCapabilities`.
+    pub current_receive_filter: NDIS_RECEIVE_FILTER_CAPABILITIES,
+    /// RSS capabilities (general attributes), reported only when RSS is the selected feature.
+    pub rss: Option<NDIS_RECEIVE_SCALE_CAPABILITIES>,
+}
+
+fn sriov_header() -> NDIS_OBJECT_HEADER {
+    NDIS_OBJECT_HEADER::new(
+        NDIS_OBJECT_TYPE_DEFAULT,
+        NDIS_SRIOV_CAPABILITIES_REVISION_1,
+        NDIS_SIZEOF_SRIOV_CAPABILITIES_REVISION_1,
+    )
+}
+
+fn nic_switch_header() -> NDIS_OBJECT_HEADER {
+    NDIS_OBJECT_HEADER::new(
+        NDIS_OBJECT_TYPE_DEFAULT,
+        NDIS_NIC_SWITCH_CAPABILITIES_REVISION_2,
+        NDIS_SIZEOF_NIC_SWITCH_CAPABILITIES_REVISION_2,
+    )
+}
+
+fn receive_filter_header() -> NDIS_OBJECT_HEADER {
+    NDIS_OBJECT_HEADER::new(
+        NDIS_OBJECT_TYPE_DEFAULT,
+        NDIS_RECEIVE_FILTER_CAPABILITIES_REVISION_2,
+        NDIS_SIZEOF_RECEIVE_FILTER_CAPABILITIES_REVISION_2,
+    )
+}
+
+/// What the NIC switch can do. `num_vfs` is `*NumVFs` clamped to the hardware.
+fn nic_switch(
+    limits: SiliconLimits,
+    num_vfs: u32,
+    vlan_filtering: bool,
+) -> NDIS_NIC_SWITCH_CAPABILITIES {
+    let mut caps = NDIS_NIC_SWITCH_CAPABILITIES::zeroed();
+    caps.Header = nic_switch_header();
+    // NumTotalMacAddresses / NumMacAddressesPerPort / NumVlansPerPort stay 0 for revision 2+
+    // (D/ntddndis/ns-ntddndis-_ndis_nic_switch_capabilities.md).
+    caps.NicSwitchCapabilities = if vlan_filtering {
+        NDIS_NIC_SWITCH_CAPS_VLAN_SUPPORTED
+    } else {
+        0
+    };
+    caps.MaxNumSwitches = 1;
+    // The default vPort plus one per VF (MaxNumVPorts >= MaxNumVFs + 1).
+    caps.MaxNumVFs = num_vfs;
+    caps.MaxNumVPorts = num_vfs + 1;
+    // One queue pair per pool is what VFs get (igbvf uses queue 0 of its pool; QEMU honours
+    // only queue 0's VTIVAR byte, igb-hardware.md §8), a power of two as required.
+    caps.MaxNumQueuePairsPerNonDefaultVPort = 1;
+    caps.MaxNumQueuePairs = limits.queue_pairs.max(caps.MaxNumVPorts);
+    caps.MaxNumMacAddresses = limits.mac_addresses.max(caps.MaxNumVPorts);
+    caps
+}
+
+/// What receive filtering can do; `queues` is the VMQ queue count (0 with SR-IOV).
+fn receive_filter(
+    limits: SiliconLimits,
+    enabled: bool,
+    queues: u32,
+    vlan_filtering: bool,
+) -> NDIS_RECEIVE_FILTER_CAPABILITIES {
+    let mut caps = NDIS_RECEIVE_FILTER_CAPABILITIES::zeroed();
+    caps.Header = receive_filter_header();
+    if !enabled {
+        return caps;
+    }
+    caps.EnabledFilterTypes = NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED;
+    caps.EnabledQueueTypes = NDIS_RECEIVE_FILTER_VM_QUEUES_ENABLED;
+    caps.NumQueues = queues;
+    caps.SupportedQueueProperties =
+        NDIS_RECEIVE_FILTER_VM_QUEUE_SUPPORTED | NDIS_RECEIVE_FILTER_MSI_X_SUPPORTED;
+    caps.SupportedFilterTests = NDIS_RECEIVE_FILTER_TEST_HEADER_FIELD_EQUAL_SUPPORTED;
+    caps.SupportedHeaders = NDIS_RECEIVE_FILTER_MAC_HEADER_SUPPORTED;
+    caps.SupportedMacHeaderFields = NDIS_RECEIVE_FILTER_MAC_HEADER_DEST_ADDR_SUPPORTED
+        | if vlan_filtering {
+            NDIS_RECEIVE_FILTER_MAC_HEADER_VLAN_ID_SUPPORTED
+        } else {
+            0
+        };
+    caps.MaxMacHeaderFilters = limits.mac_addresses;
+    caps
+}
+
+/// Builds every capability structure for the selected features.
+#[must_use]
+pub fn pf_capabilities(
+    generation: Generation,
+    selection: FeatureSelection,
+    num_vfs: u32,
+) -> PfCapabilities {
+    let limits = SiliconLimits::of(generation);
+    let num_vfs = num_vfs.min(MAX_VFS);
+
+    let mut hardware_sriov = NDIS_SRIOV_CAPABILITIES::zeroed();
+    hardware_sriov.Header = sriov_header();
+    hardware_sriov.SriovCapabilities =
+        NDIS_SRIOV_CAPS_SRIOV_SUPPORTED | NDIS_SRIOV_CAPS_PF_MINIPORT;
+    let mut current_sriov = NDIS_SRIOV_CAPABILITIES::zeroed();
+    current_sriov.Header = sriov_header();
+    if selection.sriov {
+        current_sriov.SriovCapabilities = hardware_sriov.SriovCapabilities;
+    }
+
+    let hardware_nic_switch = nic_switch(limits, MAX_VFS, true);
+    let current_nic_switch = if selection.sriov {
+        nic_switch(limits, num_vfs, selection.vlan_filtering)
+    } else {
+        let mut caps = NDIS_NIC_SWITCH_CAPABILITIES::zeroed();
+        caps.Header = nic_switch_header();
+        caps
+    };
+
+    // VMQ alone: one queue per pool other than the PF's default pool. With SR-IOV, NumQueues
+    // must be 0 (N/determining-receive-filtering-capabilities.md).
+    let vmq_queues = POOLS - 1;
+    let hardware_receive_filter = receive_filter(limits, true, vmq_queues, true);
+    let current_receive_filter = receive_filter(
+        limits,
+        selection.sriov || selection.vmq,
+        if selection.sriov { 0 } else { vmq_queues },
+        selection.vlan_filtering,
+    );
+
+    let rss = selection.rss.then(|| {
+        let mut caps = NDIS_RECEIVE_SCALE_CAPABILITIES::zeroed();
+        caps.Header = NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_RSS_CAPABILITIES,
+            NDIS_RECEIVE_SCALE_CAPABILITIES_REVISION_2,
+            NDIS_SIZEOF_RECEIVE_SCALE_CAPABILITIES_REVISION_2,
+        );
+        caps.CapabilitiesFlags = NDIS_RSS_CAPS_MESSAGE_SIGNALED_INTERRUPTS
+            | NDIS_RSS_CAPS_CLASSIFICATION_AT_DPC
+            | NDIS_RSS_CAPS_USING_MSI_X
+            | NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV4
+            | NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV6;
+        // 82576 RSS spreads over up to 16 queues outside VMDq mode, I350 over 8.
+        caps.NumberOfReceiveQueues = limits.queue_pairs;
+        caps.NumberOfInterruptMessages = limits.queue_pairs.min(8);
+        caps.NumberOfIndirectionTableEntries = 128;
+        caps
+    });
+
+    PfCapabilities {
+        hardware_sriov,
+        current_sriov,
+        hardware_nic_switch,
+        current_nic_switch,
+        hardware_receive_filter,
+        current_receive_filter,
+        rss,
+    }
+}

@@ -1,0 +1,176 @@
+//! The PF's standardized INF keywords and their precedence.
+//!
+//! N/handling-sr-iov--vmq--and-rss-standardized-inf-keywords.md (requirements doc §1.3):
+//! 1. read `*SriovPreferred`, then `*RssOrVmqPreference`;
+//! 2. SR-IOV preferred: read `*SRIOV` (and `*VMQ`, since SR-IOV and VMQ run together), do not
+//!    read the RSS keywords, but do read `*VMQVlanFiltering`;
+//! 3. VMQ preferred: read `*VMQ` (and `*VMQVlanFiltering`), not the RSS or SR-IOV keywords;
+//! 4. RSS preferred: read `*RSS`, not the VMQ or SR-IOV keywords.
+//!
+//! RSS never runs alongside SR-IOV or VMQ. `*SriovPreferred` and `*RssOrVmqPreference` are
+//! hidden keywords (absent from the INF, default 0); `*SRIOV`, `*VMQ`, `*VMQVlanFiltering` and
+//! `*RSS` default to enabled, as the INF declares them.
+
+use ndis::config::{KeywordSource, read_flag};
+
+/// `*SriovPreferred`.
+pub const SRIOV_PREFERRED: &str = "*SriovPreferred";
+/// `*RssOrVmqPreference`.
+pub const RSS_OR_VMQ_PREFERENCE: &str = "*RssOrVmqPreference";
+/// `*SRIOV`.
+pub const SRIOV: &str = "*SRIOV";
+/// `*VMQ`.
+pub const VMQ: &str = "*VMQ";
+/// `*VMQVlanFiltering`.
+pub const VMQ_VLAN_FILTERING: &str = "*VMQVlanFiltering";
+/// `*RSS`.
+pub const RSS: &str = "*RSS";
+/// `*NumVFs` (under `NicSwitches\0`; the emulator and NDIS expose it by that name).
+pub const NUM_VFS: &str = "*NumVFs";
+
+/// Which hardware-assist feature the adapter runs with, after the precedence rules.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct FeatureSelection {
+    /// SR-IOV (NIC switch + VFs) is enabled.
+    pub sriov: bool,
+    /// VMQ is enabled (alone, or beside SR-IOV where non-default PF vPorts stand in for VM
+    /// queues).
+    pub vmq: bool,
+    /// RSS is enabled (never together with SR-IOV or VMQ).
+    pub rss: bool,
+    /// Per-vPort / per-queue VLAN filtering (`*VMQVlanFiltering`), meaningful with SR-IOV or VMQ.
+    pub vlan_filtering: bool,
+}
+
+impl FeatureSelection {
+    /// A short name for diagnostics and the lab's table ("SR-IOV + VMQ", "VMQ", "RSS", "none").
+    #[must_use]
+    pub const fn describe(&self) -> &'static str {
+        match (self.sriov, self.vmq, self.rss) {
+            (true, true, _) => "SR-IOV + VMQ",
+            (true, false, _) => "SR-IOV",
+            (false, true, _) => "VMQ",
+            (false, false, true) => "RSS",
+            (false, false, false) => "none",
+        }
+    }
+}
+
+/// Applies the keyword precedence rules.
+pub fn select_features<S: KeywordSource + ?Sized>(source: &mut S) -> FeatureSelection {
+    let sriov_preferred = read_flag(source, SRIOV_PREFERRED, false);
+    let vmq_preferred = read_flag(source, RSS_OR_VMQ_PREFERENCE, false);
+    if sriov_preferred {
+        let sriov = read_flag(source, SRIOV, true);
+        let vmq = read_flag(source, VMQ, true);
+        let vlan_filtering = read_flag(source, VMQ_VLAN_FILTERING, true);
+        FeatureSelection {
+            sriov,
+            vmq,
+            rss: false,
+            vlan_filtering: (sriov || vmq) && vlan_filtering,
+        }
+    } else if vmq_preferred {
+        let vmq = read_flag(source, VMQ, true);
+        let vlan_filtering = vmq && read_flag(source, VMQ_VLAN_FILTERING, true);
+        FeatureSelection {
+            sriov: false,
+            vmq,
+            rss: false,
+            vlan_filtering,
+        }
+    } else {
+        let rss = read_flag(source, RSS, true);
+        FeatureSelection {
+            sriov: false,
+            vmq: false,
+            rss,
+            vlan_filtering: false,
+        }
+    }
+}
+
+/// `*NumVFs` clamped to what the hardware can give (`max_vfs`); absent → `max_vfs`
+/// (N/standardized-inf-keywords-for-sr-iov.md: `MaxNumVFs` may be lower than `*NumVFs`).
+pub fn requested_vfs<S: KeywordSource + ?Sized>(source: &mut S, max_vfs: u32) -> u32 {
+    source
+        .read_integer(NUM_VFS)
+        .map_or(max_vfs, |value| value.min(max_vfs))
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::collections::BTreeMap;
+    use std::string::{String, ToString};
+    use std::vec::Vec;
+
+    use super::*;
+
+    /// A registry with some keywords set, recording every keyword read.
+    struct Registry {
+        values: BTreeMap<String, u32>,
+        read: Vec<String>,
+    }
+
+    impl Registry {
+        fn new(entries: &[(&str, u32)]) -> Self {
+            Self {
+                values: entries
+                    .iter()
+                    .map(|(k, v)| ((*k).to_string(), *v))
+                    .collect(),
+                read: Vec::new(),
+            }
+        }
+        fn was_read(&self, keyword: &str) -> bool {
+            self.read.iter().any(|read| read == keyword)
+        }
+    }
+
+    impl KeywordSource for Registry {
+        fn read_integer(&mut self, keyword: &str) -> Option<u32> {
+            self.read.push(keyword.to_string());
+            self.values.get(keyword).copied()
+        }
+    }
+
+    #[test]
+    fn rss_keywords_are_not_read_when_sriov_is_preferred() {
+        let mut registry = Registry::new(&[(SRIOV_PREFERRED, 1), (SRIOV, 1), (RSS, 1)]);
+        let selection = select_features(&mut registry);
+        assert!(selection.sriov);
+        assert!(!selection.rss);
+        assert!(!registry.was_read(RSS));
+        assert!(
+            registry.was_read(VMQ_VLAN_FILTERING),
+            "*VMQVlanFiltering is read with SR-IOV preferred"
+        );
+    }
+
+    #[test]
+    fn sriov_and_rss_keywords_are_not_read_when_vmq_is_preferred() {
+        let mut registry =
+            Registry::new(&[(RSS_OR_VMQ_PREFERENCE, 1), (VMQ, 1), (SRIOV, 1), (RSS, 1)]);
+        let selection = select_features(&mut registry);
+        assert_eq!(selection.describe(), "VMQ");
+        assert!(!registry.was_read(SRIOV));
+        assert!(!registry.was_read(RSS));
+    }
+
+    #[test]
+    fn vmq_and_sriov_keywords_are_not_read_when_rss_is_preferred() {
+        let mut registry = Registry::new(&[(SRIOV, 1), (VMQ, 1), (RSS, 1)]);
+        let selection = select_features(&mut registry);
+        assert_eq!(selection.describe(), "RSS");
+        assert!(!registry.was_read(SRIOV));
+        assert!(!registry.was_read(VMQ));
+    }
+
+    #[test]
+    fn num_vfs_is_clamped_to_the_hardware() {
+        assert_eq!(requested_vfs(&mut Registry::new(&[(NUM_VFS, 32)]), 7), 7);
+        assert_eq!(requested_vfs(&mut Registry::new(&[(NUM_VFS, 2)]), 7), 2);
+        assert_eq!(requested_vfs(&mut Registry::new(&[]), 7), 7);
+    }
+}

@@ -1,0 +1,136 @@
+//! The part of an adapter both miniports share: lifecycle state, identity, counters, the
+//! general OIDs and the sends the data path cannot take.
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+
+use ndis_abi::*;
+
+use crate::ethernet::{AdapterIdentity, Counters, GeneralOids, LinkState};
+use crate::lifecycle::{AdapterState, Lifecycle, complete_sends};
+use crate::miniport::Completion;
+use crate::nbl::NblChain;
+use crate::oid::OidRequest;
+use crate::status::NdisResult;
+use crate::sync::SpinLock;
+
+/// NDIS's `MiniportAdapterHandle`, shareable between the handlers that NDIS runs concurrently.
+#[derive(Clone, Copy, Debug)]
+pub struct AdapterHandle(NDIS_HANDLE);
+
+// SAFETY: the handle is an opaque token NDIS accepts from any thread and IRQL for the calls
+// that allow it; it is never dereferenced by the driver.
+unsafe impl Send for AdapterHandle {}
+// SAFETY: as above; sharing the token is sharing an integer.
+unsafe impl Sync for AdapterHandle {}
+
+impl AdapterHandle {
+    /// Wraps the handle NDIS passed to `MiniportInitializeEx`.
+    #[must_use]
+    pub const fn new(handle: NDIS_HANDLE) -> Self {
+        Self(handle)
+    }
+
+    /// The raw handle for NDIS calls.
+    #[must_use]
+    pub const fn raw(self) -> NDIS_HANDLE {
+        self.0
+    }
+}
+
+/// Shared adapter state.
+pub struct AdapterCore {
+    /// NDIS's handle for the adapter.
+    pub handle: AdapterHandle,
+    /// Data-path state.
+    pub lifecycle: Lifecycle,
+    /// MAC addresses, MTU, vendor strings.
+    pub identity: AdapterIdentity,
+    /// Data-path counters.
+    pub counters: Counters,
+    /// Settable general-OID state.
+    pub general: Box<SpinLock<GeneralOids>>,
+    /// The link as last reported to NDIS.
+    pub link: LinkState,
+}
+
+impl AdapterCore {
+    /// A paused adapter.
+    #[must_use]
+    pub fn new(handle: AdapterHandle, identity: AdapterIdentity, link: LinkState) -> Self {
+        Self {
+            handle,
+            lifecycle: Lifecycle::new(),
+            identity,
+            counters: Counters::default(),
+            general: SpinLock::new(GeneralOids::default()),
+            link,
+        }
+    }
+
+    /// `MiniportPause`. Nothing is in flight in a data path that owns no rings yet, so pause
+    /// completes at once; a data path with rings waits for its sends and indicated receives.
+    pub fn pause(&self) -> Completion {
+        self.lifecycle.set(AdapterState::Pausing);
+        self.lifecycle.set(AdapterState::Paused);
+        Completion::Done(Ok(()))
+    }
+
+    /// `MiniportRestart`.
+    pub fn restart(&self) -> Completion {
+        self.lifecycle.set(AdapterState::Restarting);
+        self.lifecycle.set(AdapterState::Running);
+        Completion::Done(Ok(()))
+    }
+
+    /// Completes sends the data path cannot carry: `NDIS_STATUS_PAUSED` while not running
+    /// (N/pausing-an-adapter.md), `NDIS_STATUS_MEDIA_DISCONNECTED` without a link.
+    pub fn refuse_sends(&self, chain: NblChain, flags: ULONG) {
+        let status = if !self.lifecycle.accepts_sends() {
+            NDIS_STATUS_PAUSED
+        } else {
+            NDIS_STATUS_MEDIA_DISCONNECTED
+        };
+        let refused = chain.len() as u64;
+        self.counters
+            .transmit_errors
+            .fetch_add(refused, core::sync::atomic::Ordering::Relaxed);
+        // SAFETY: the chain came from this adapter's MiniportSendNetBufferLists.
+        unsafe { complete_sends(self.handle.raw(), chain, status, flags) };
+    }
+
+    /// Answers a general OID, or `None` if it is not one.
+    pub fn general_oid(&self, request: &mut OidRequest<'_>) -> Option<NdisResult> {
+        let mut general = self.general.lock();
+        general.handle(request, &self.identity, &self.counters, self.link)
+    }
+}
+
+/// Sets the registration attributes of a bus-mastering PCI NIC: the first attributes call of
+/// `MiniportInitializeEx`, before anything that claims hardware
+/// (D/ndis/nf-ndis-ndismsetminiportattributes.md). No check-for-hang: drivers for Windows
+/// Server must not implement it from NDIS 6.83 (requirements doc §3).
+///
+/// # Safety
+/// `handle` is the `MiniportAdapterHandle` passed to `MiniportInitializeEx`, and
+/// `adapter_context` the context the framework registers for the adapter.
+pub unsafe fn set_registration_attributes(
+    handle: NDIS_HANDLE,
+    adapter_context: crate::miniport::AdapterContext,
+) -> NdisResult {
+    let mut registration = NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES::zeroed();
+    registration.Header = NDIS_OBJECT_HEADER::new(
+        NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES,
+        NDIS_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2,
+        NDIS_SIZEOF_MINIPORT_ADAPTER_REGISTRATION_ATTRIBUTES_REVISION_2,
+    );
+    registration.MiniportAdapterContext = adapter_context.raw();
+    registration.AttributeFlags = NDIS_MINIPORT_ATTRIBUTES_HARDWARE_DEVICE
+        | NDIS_MINIPORT_ATTRIBUTES_BUS_MASTER
+        | NDIS_MINIPORT_ATTRIBUTES_SURPRISE_REMOVE_OK;
+    registration.CheckForHangTimeInSeconds = 0;
+    registration.InterfaceType = NdisInterfacePci;
+    // SAFETY: caller's contract.
+    unsafe { crate::miniport::set_attributes(handle, &mut registration) }
+}
