@@ -1,2 +1,61 @@
 //! User-mode NDIS emulator: plays NDIS's role for the miniports and enforces NDIS's rules.
-#![no_std]
+//!
+//! * [`EmuDriver::load`] calls a driver's `DriverEntry`; [`EmuDriver::add_adapter`] runs
+//!   `MiniportAddDevice`/`MiniportInitializeEx`; [`EmuAdapter`] drives restart, pause, OIDs,
+//!   sends, receive returns, interrupts, reset, surprise removal and halt.
+//! * The NDIS functions (`exports`) are defined with the exact names and signatures `ndis-abi`
+//!   declares, so a driver built for Linux links against this crate.
+//! * Every call is checked against the rules in [`RULES`] (also `RULES.md`); violations are
+//!   recorded per adapter/driver and returned by `violations()`, `halt()`, `finish()`.
+//!
+//! See README.md for the threading/IRQL model and what is not modelled.
+
+mod adapter;
+mod config;
+mod consts;
+mod context;
+mod dma;
+mod driver;
+pub mod exports;
+mod harness;
+mod irql;
+mod objects;
+mod raw;
+mod registry;
+mod rules;
+mod sigcheck;
+
+use std::sync::Mutex;
+
+pub use adapter::{
+    AdapterState, Attributes, GeneralAttributes, HardwareAssistAttributes, ReceivedFrame,
+    RegistrationAttributes, SendCompletion, StatusIndication,
+};
+pub use config::{AdapterConfig, Bar, HardwareBackend, KeywordValue, Partition, VfBackchannel};
+pub use context::Handler;
+pub use dma::{dma_read, dma_write, mmio_read32, mmio_write32};
+pub use harness::{
+    DriverEntry, EmuAdapter, EmuDriver, InitError, InterruptOutcome, LoadError, OidKind,
+    OidOutcome, SendOptions,
+};
+pub use irql::Irql;
+pub use rules::{RULES, Rule, Violation, assert_no_violations, rule};
+
+static ORPHANS: Mutex<Vec<Violation>> = Mutex::new(Vec::new());
+
+pub(crate) fn push_orphan(v: Violation) {
+    registry::lock(&ORPHANS).push(v);
+}
+
+/// Violations from calls that carried no usable handle on a thread the emulator was not
+/// running a driver handler on (e.g. a test calling NDIS directly with a garbage handle).
+/// Drains the list.
+pub fn take_orphan_violations() -> Vec<Violation> {
+    std::mem::take(&mut *registry::lock(&ORPHANS))
+}
+
+/// The calling thread's IRQL as the emulator models it.
+#[must_use]
+pub fn current_irql() -> Irql {
+    irql::current()
+}

@@ -1,0 +1,553 @@
+//! The remaining functions `ndis-abi` declares: scatter/gather lists, data-buffer access, event
+//! logging, processor information and device properties. They behave as documented for the
+//! cases the drivers use; where the emulator has nothing to offer (I/O ports, RSS processor
+//! tables) they fail the way NDIS does on such a machine.
+
+use std::ffi::c_void;
+
+use ndis_abi::*;
+
+use super::data::first_nb_data;
+use super::{adapter_of, check_irql, guard, object_of, owner_of};
+use crate::context::Handler;
+use crate::irql::Irql;
+use crate::raw;
+use crate::registry::{self, Kind};
+
+const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
+
+/// `NdisReadNetworkAddress`: the `NetworkAddress` keyword (12 hex digits) if configured.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisReadNetworkAddress(
+    Status: *mut NDIS_STATUS,
+    NetworkAddress: *mut PVOID,
+    NetworkAddressLength: *mut UINT,
+    ConfigurationHandle: NDIS_HANDLE,
+) {
+    guard("NdisReadNetworkAddress", (), || {
+        if Status.is_null() || NetworkAddress.is_null() || NetworkAddressLength.is_null() {
+            return;
+        }
+        let fail = || {
+            // SAFETY: checked non-NULL above.
+            unsafe { raw::write(Status, NDIS_STATUS_FAILURE) };
+        };
+        let Some((_, owner)) = object_of(
+            ConfigurationHandle as usize,
+            "NdisReadNetworkAddress",
+            "configuration handle",
+            |k| matches!(k, Kind::Config { .. }),
+        ) else {
+            return fail();
+        };
+        check_irql(Some(&owner), "NdisReadNetworkAddress", Irql::Passive);
+        let Some(adapter) = owner.adapter() else {
+            return fail();
+        };
+        let Some(crate::KeywordValue::Str(text)) = adapter.config.lookup("NetworkAddress").cloned()
+        else {
+            return fail();
+        };
+        let hex: String = text.chars().filter(char::is_ascii_hexdigit).collect();
+        if hex.len() != 12 {
+            return fail();
+        }
+        let bytes: Vec<u8> = (0..6)
+            .filter_map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).ok())
+            .collect();
+        let Some(block) = registry::new_block(6, 16, Kind::Memory { length: 0 }, owner.clone())
+        else {
+            return fail();
+        };
+        // SAFETY: fresh 6-byte emulator block.
+        unsafe { raw::copy_in(block as *mut u8, &bytes) };
+        registry::update(ConfigurationHandle as usize, |k| {
+            if let Kind::Config { params } = k {
+                params.push(block);
+            }
+        });
+        // SAFETY: checked non-NULL above.
+        unsafe { raw::write(NetworkAddress, block as PVOID) };
+        // SAFETY: checked non-NULL above.
+        unsafe { raw::write(NetworkAddressLength, 6) };
+        // SAFETY: checked non-NULL above.
+        unsafe { raw::write(Status, SUCCESS) };
+    });
+}
+
+/// `NdisFreeMemoryWithTagPriority`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisFreeMemoryWithTagPriority(
+    NdisHandle: NDIS_HANDLE,
+    VirtualAddress: PVOID,
+    Tag: ULONG,
+) {
+    let _ = Tag;
+    guard("NdisFreeMemoryWithTagPriority", (), || {
+        if owner_of(NdisHandle as usize, "NdisFreeMemoryWithTagPriority").is_none() {
+            return;
+        }
+        let Some((_, owner)) = object_of(
+            VirtualAddress as usize,
+            "NdisFreeMemoryWithTagPriority",
+            "memory block",
+            |k| matches!(k, Kind::Memory { .. }),
+        ) else {
+            return;
+        };
+        check_irql(
+            Some(&owner),
+            "NdisFreeMemoryWithTagPriority",
+            Irql::Dispatch,
+        );
+        registry::retire(VirtualAddress as usize);
+    });
+}
+
+/// `NdisGetDataBuffer`: contiguous view of the first `BytesNeeded` bytes, copied to `Storage`
+/// when the data spans MDLs (or NULL without storage).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisGetDataBuffer(
+    NetBuffer: *mut NET_BUFFER,
+    BytesNeeded: ULONG,
+    Storage: PVOID,
+    AlignMultiple: UINT,
+    AlignOffset: UINT,
+) -> PVOID {
+    let _ = (AlignMultiple, AlignOffset);
+    guard("NdisGetDataBuffer", std::ptr::null_mut(), || {
+        if NetBuffer.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: the driver passes a valid NET_BUFFER.
+        let nb = unsafe { raw::read(NetBuffer) };
+        // SAFETY: NET_BUFFER_DATA view of the header union.
+        let d = unsafe { nb.NetBufferHeader.NetBufferData };
+        // SAFETY: DataLength view of the length union.
+        if unsafe { d.NbDataLength.DataLength } < BytesNeeded || d.CurrentMdl.is_null() {
+            return std::ptr::null_mut();
+        }
+        // SAFETY: CurrentMdl of a valid NB.
+        let mdl = unsafe { raw::read(d.CurrentMdl) };
+        if mdl.ByteCount.saturating_sub(d.CurrentMdlOffset) >= BytesNeeded
+            && !mdl.MappedSystemVa.is_null()
+        {
+            // SAFETY: the offset lies inside the MDL's mapped buffer.
+            return unsafe {
+                mdl.MappedSystemVa
+                    .cast::<u8>()
+                    .add(d.CurrentMdlOffset as usize)
+            }
+            .cast::<c_void>();
+        }
+        if Storage.is_null() {
+            return std::ptr::null_mut();
+        }
+        // Build a one-NB view to reuse the bounded copier.
+        let mut nbl = NET_BUFFER_LIST::zeroed();
+        nbl.NetBufferListHeader.NetBufferListData = NET_BUFFER_LIST_DATA {
+            Next: std::ptr::null_mut(),
+            FirstNetBuffer: NetBuffer,
+        };
+        let Some(data) = first_nb_data(&nbl) else {
+            return std::ptr::null_mut();
+        };
+        // SAFETY: the driver's storage holds at least `BytesNeeded` bytes (DDI contract).
+        unsafe { raw::copy_in(Storage.cast::<u8>(), &data[..BytesNeeded as usize]) };
+        Storage
+    })
+}
+
+/// `NdisQueryNetBufferPhysicalCount`: the number of MDL segments covering the data.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisQueryNetBufferPhysicalCount(NetBuffer: *mut NET_BUFFER) -> ULONG {
+    guard("NdisQueryNetBufferPhysicalCount", 0, || {
+        if NetBuffer.is_null() {
+            return 0;
+        }
+        // SAFETY: the driver passes a valid NET_BUFFER.
+        let nb = unsafe { raw::read(NetBuffer) };
+        // SAFETY: NET_BUFFER_DATA view.
+        let d = unsafe { nb.NetBufferHeader.NetBufferData };
+        let mut mdl = d.CurrentMdl;
+        let mut count = 0;
+        while !mdl.is_null() && count < 1024 {
+            count += 1;
+            // SAFETY: MDLs of a valid NB.
+            mdl = unsafe { raw::read(mdl) }.Next;
+        }
+        count
+    })
+}
+
+/// Builds a SCATTER_GATHER_LIST for an NB's data in `buffer` (fake physical addresses that the
+/// device side can resolve with [`crate::dma_read`]). Returns the bytes needed.
+fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize) -> Option<usize> {
+    // SAFETY: valid NET_BUFFER from the driver.
+    let v = unsafe { raw::read(nb) };
+    // SAFETY: NET_BUFFER_DATA view.
+    let d = unsafe { v.NetBufferHeader.NetBufferData };
+    // SAFETY: DataLength view.
+    let mut remaining = unsafe { d.NbDataLength.DataLength } as usize;
+    let mut mdl = d.CurrentMdl;
+    let mut offset = d.CurrentMdlOffset as usize;
+    let mut elements = Vec::new();
+    while remaining > 0 && elements.len() < 1024 {
+        if mdl.is_null() {
+            return None;
+        }
+        // SAFETY: MDLs of a valid NB.
+        let m = unsafe { raw::read(mdl) };
+        let take = (m.ByteCount as usize).checked_sub(offset)?.min(remaining);
+        let va = m.MappedSystemVa as usize + offset;
+        let physical =
+            crate::dma::physical_of(va).unwrap_or_else(|| crate::dma::map_temporary(va, take));
+        elements.push(SCATTER_GATHER_ELEMENT {
+            Address: physical,
+            Length: u32::try_from(take).ok()?,
+            Reserved: 0,
+        });
+        remaining -= take;
+        mdl = m.Next;
+        offset = 0;
+    }
+    let needed = std::mem::size_of::<SCATTER_GATHER_LIST>()
+        + elements.len() * std::mem::size_of::<SCATTER_GATHER_ELEMENT>();
+    if buffer == 0 || size < needed {
+        return Some(needed);
+    }
+    let list = SCATTER_GATHER_LIST {
+        NumberOfElements: u32::try_from(elements.len()).ok()?,
+        Reserved: 0,
+        Elements: [],
+    };
+    // SAFETY: `buffer` holds `size >= needed` bytes.
+    unsafe { raw::write(buffer as *mut SCATTER_GATHER_LIST, list) };
+    for (i, e) in elements.into_iter().enumerate() {
+        let at = buffer
+            + std::mem::size_of::<SCATTER_GATHER_LIST>()
+            + i * std::mem::size_of::<SCATTER_GATHER_ELEMENT>();
+        // SAFETY: element `i` lies inside the `needed` bytes.
+        unsafe { raw::write(at as *mut SCATTER_GATHER_ELEMENT, e) };
+    }
+    Some(needed)
+}
+
+/// `NdisMAllocateNetBufferSGList`: builds the list and calls the driver's
+/// `MiniportProcessSGList` synchronously (as NDIS may).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
+    NdisMiniportDmaHandle: NDIS_HANDLE,
+    NetBuffer: *mut NET_BUFFER,
+    Context: PVOID,
+    Flags: ULONG,
+    ScatterGatherListBuffer: PVOID,
+    ScatterGatherListBufferSize: ULONG,
+) -> NDIS_STATUS {
+    let _ = Flags;
+    guard("NdisMAllocateNetBufferSGList", NDIS_STATUS_FAILURE, || {
+        let Some((_, owner)) = object_of(
+            NdisMiniportDmaHandle as usize,
+            "NdisMAllocateNetBufferSGList",
+            "DMA handle",
+            |k| matches!(k, Kind::Dma),
+        ) else {
+            return NDIS_STATUS_INVALID_PARAMETER;
+        };
+        check_irql(Some(&owner), "NdisMAllocateNetBufferSGList", Irql::Dispatch);
+        let Some(adapter) = owner.adapter().cloned() else {
+            return NDIS_STATUS_FAILURE;
+        };
+        if NetBuffer.is_null() {
+            return NDIS_STATUS_INVALID_PARAMETER;
+        }
+        let Some(handler) = adapter.sg_handler() else {
+            adapter.violate(
+                "NDIS-DMA-1",
+                "NdisMAllocateNetBufferSGList without a ProcessSGListHandler".into(),
+            );
+            return NDIS_STATUS_FAILURE;
+        };
+        let (buffer, own) = if ScatterGatherListBuffer.is_null() {
+            let needed = build_sgl(NetBuffer, 0, 0).unwrap_or(0);
+            let Some(block) = registry::new_block(
+                needed.max(16),
+                16,
+                Kind::Memory { length: 0 },
+                owner.clone(),
+            ) else {
+                return NDIS_STATUS_RESOURCES;
+            };
+            (block, true)
+        } else {
+            (ScatterGatherListBuffer as usize, false)
+        };
+        let size = if own {
+            usize::MAX
+        } else {
+            ScatterGatherListBufferSize as usize
+        };
+        match build_sgl(NetBuffer, buffer, size) {
+            Some(needed) if needed <= size => {}
+            _ => return NDIS_STATUS_BUFFER_TOO_SHORT,
+        }
+        let current = crate::irql::current();
+        adapter.call(Handler::Dpc, current, || {
+            // SAFETY: the driver's ProcessSGList handler with the list NDIS built.
+            unsafe {
+                handler(
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    buffer as *mut SCATTER_GATHER_LIST,
+                    Context,
+                )
+            }
+        });
+        SUCCESS
+    })
+}
+
+/// `NdisMFreeNetBufferSGList`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
+    NdisMiniportDmaHandle: NDIS_HANDLE,
+    pSGL: *mut SCATTER_GATHER_LIST,
+    NetBuffer: *mut NET_BUFFER,
+) {
+    let _ = NetBuffer;
+    guard("NdisMFreeNetBufferSGList", (), || {
+        let Some((_, owner)) = object_of(
+            NdisMiniportDmaHandle as usize,
+            "NdisMFreeNetBufferSGList",
+            "DMA handle",
+            |k| matches!(k, Kind::Dma),
+        ) else {
+            return;
+        };
+        check_irql(Some(&owner), "NdisMFreeNetBufferSGList", Irql::Dispatch);
+        if matches!(
+            registry::get(pSGL as usize),
+            Some(registry::Entry {
+                kind: Kind::Memory { length: 0 },
+                live: true,
+                ..
+            })
+        ) {
+            registry::retire(pSGL as usize);
+        }
+    });
+}
+
+/// `NdisMAllocateSharedMemoryAsyncEx`: allocates on the worker thread and calls the driver's
+/// `MiniportSharedMemoryAllocateComplete`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMAllocateSharedMemoryAsyncEx(
+    MiniportDmaHandle: NDIS_HANDLE,
+    Length: ULONG,
+    Cached: BOOLEAN,
+    Context: PVOID,
+) -> NDIS_STATUS {
+    let _ = (Length, Cached, Context);
+    guard(
+        "NdisMAllocateSharedMemoryAsyncEx",
+        NDIS_STATUS_FAILURE,
+        || {
+            let Some((_, owner)) = object_of(
+                MiniportDmaHandle as usize,
+                "NdisMAllocateSharedMemoryAsyncEx",
+                "DMA handle",
+                |k| matches!(k, Kind::Dma),
+            ) else {
+                return NDIS_STATUS_INVALID_PARAMETER;
+            };
+            check_irql(
+                Some(&owner),
+                "NdisMAllocateSharedMemoryAsyncEx",
+                Irql::Dispatch,
+            );
+            // Not modelled: no driver in this project uses asynchronous shared memory.
+            NDIS_STATUS_NOT_SUPPORTED
+        },
+    )
+}
+
+/// `NdisBuildScatterGatherList`: not modelled (the drivers use NdisMAllocateNetBufferSGList).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisBuildScatterGatherList(
+    NdisHandle: NDIS_HANDLE,
+    SGListParameters: *mut NDIS_SCATTER_GATHER_LIST_PARAMETERS,
+) -> NDIS_STATUS {
+    let _ = SGListParameters;
+    guard("NdisBuildScatterGatherList", NDIS_STATUS_FAILURE, || {
+        let _ = adapter_of(NdisHandle as usize, "NdisBuildScatterGatherList");
+        NDIS_STATUS_NOT_SUPPORTED
+    })
+}
+
+/// `NdisFreeScatterGatherList`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisFreeScatterGatherList(
+    NdisHandle: NDIS_HANDLE,
+    ScatterGatherListBuffer: *mut SCATTER_GATHER_LIST,
+    WriteToDevice: BOOLEAN,
+) {
+    let _ = (ScatterGatherListBuffer, WriteToDevice);
+    guard("NdisFreeScatterGatherList", (), || {
+        let _ = adapter_of(NdisHandle as usize, "NdisFreeScatterGatherList");
+    });
+}
+
+/// `NdisMNetPnPEvent`: accepted.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMNetPnPEvent(
+    MiniportAdapterHandle: NDIS_HANDLE,
+    NetPnPEventNotification: *mut NET_PNP_EVENT_NOTIFICATION,
+) -> NDIS_STATUS {
+    let _ = NetPnPEventNotification;
+    guard("NdisMNetPnPEvent", NDIS_STATUS_FAILURE, || {
+        let Some(adapter) = adapter_of(MiniportAdapterHandle as usize, "NdisMNetPnPEvent") else {
+            return NDIS_STATUS_INVALID_PARAMETER;
+        };
+        check_irql(Some(&adapter.owner()), "NdisMNetPnPEvent", Irql::Passive);
+        SUCCESS
+    })
+}
+
+/// `NdisMRegisterIoPortRange`: the emulated devices have no I/O ports.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMRegisterIoPortRange(
+    PortOffset: *mut PVOID,
+    MiniportAdapterHandle: NDIS_HANDLE,
+    InitialPort: UINT,
+    NumberOfPorts: UINT,
+) -> NDIS_STATUS {
+    let _ = (PortOffset, InitialPort, NumberOfPorts);
+    guard("NdisMRegisterIoPortRange", NDIS_STATUS_FAILURE, || {
+        let _ = adapter_of(MiniportAdapterHandle as usize, "NdisMRegisterIoPortRange");
+        NDIS_STATUS_RESOURCE_CONFLICT
+    })
+}
+
+/// `NdisMDeregisterIoPortRange`.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMDeregisterIoPortRange(
+    MiniportAdapterHandle: NDIS_HANDLE,
+    InitialPort: UINT,
+    NumberOfPorts: UINT,
+    PortOffset: PVOID,
+) {
+    let _ = (InitialPort, NumberOfPorts, PortOffset);
+    guard("NdisMDeregisterIoPortRange", (), || {
+        let _ = adapter_of(MiniportAdapterHandle as usize, "NdisMDeregisterIoPortRange");
+    });
+}
+
+/// `NdisMGetDeviceProperty`: fake device objects; no resource lists.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisMGetDeviceProperty(
+    MiniportAdapterHandle: NDIS_HANDLE,
+    PhysicalDeviceObject: *mut PDEVICE_OBJECT,
+    FunctionalDeviceObject: *mut PDEVICE_OBJECT,
+    NextDeviceObject: *mut PDEVICE_OBJECT,
+    AllocatedResources: *mut PCM_RESOURCE_LIST,
+    AllocatedResourcesTranslated: *mut PCM_RESOURCE_LIST,
+) {
+    guard("NdisMGetDeviceProperty", (), || {
+        let Some(adapter) = adapter_of(MiniportAdapterHandle as usize, "NdisMGetDeviceProperty")
+        else {
+            return;
+        };
+        check_irql(
+            Some(&adapter.owner()),
+            "NdisMGetDeviceProperty",
+            Irql::Passive,
+        );
+        let fake = adapter.handle() as PDEVICE_OBJECT;
+        for out in [
+            PhysicalDeviceObject,
+            FunctionalDeviceObject,
+            NextDeviceObject,
+        ] {
+            if !out.is_null() {
+                // SAFETY: non-NULL output pointer from the driver.
+                unsafe { raw::write(out, fake) };
+            }
+        }
+        for out in [AllocatedResources, AllocatedResourcesTranslated] {
+            if !out.is_null() {
+                // SAFETY: non-NULL output pointer from the driver.
+                unsafe { raw::write(out, std::ptr::null_mut()) };
+            }
+        }
+    });
+}
+
+/// `NdisGetRssProcessorInformation`: not modelled (no RSS processor set on the emulator).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisGetRssProcessorInformation(
+    NdisHandle: NDIS_HANDLE,
+    RssProcessorInfo: *mut NDIS_RSS_PROCESSOR_INFO,
+    Size: *mut ULONG_PTR,
+) -> NDIS_STATUS {
+    let _ = (RssProcessorInfo, Size);
+    guard(
+        "NdisGetRssProcessorInformation",
+        NDIS_STATUS_FAILURE,
+        || {
+            let _ = owner_of(NdisHandle as usize, "NdisGetRssProcessorInformation");
+            NDIS_STATUS_NOT_SUPPORTED
+        },
+    )
+}
+
+/// `NdisGetProcessorInformationEx`: not modelled.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisGetProcessorInformationEx(
+    NdisHandle: NDIS_HANDLE,
+    SystemProcessorInfo: *mut NDIS_SYSTEM_PROCESSOR_INFO,
+    Size: *mut ULONG_PTR,
+) -> NDIS_STATUS {
+    let _ = (NdisHandle, SystemProcessorInfo, Size);
+    NDIS_STATUS_NOT_SUPPORTED
+}
+
+/// `NdisGroupMaxProcessorCount`: two processors in group 0.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisGroupMaxProcessorCount(Group: USHORT) -> ULONG {
+    if Group == 0 { 2 } else { 0 }
+}
+
+/// `NdisWriteEventLogEntry`: accepted (not stored).
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn NdisWriteEventLogEntry(
+    LogHandle: PVOID,
+    EventCode: NDIS_STATUS,
+    UniqueEventValue: ULONG,
+    NumStrings: USHORT,
+    StringsList: PVOID,
+    DataSize: ULONG,
+    Data: PVOID,
+) -> NDIS_STATUS {
+    let _ = (
+        LogHandle,
+        EventCode,
+        UniqueEventValue,
+        NumStrings,
+        StringsList,
+        DataSize,
+        Data,
+    );
+    SUCCESS
+}
+
+/// `NdisWriteErrorLogEntry` is variadic in C; stable Rust cannot define a variadic function, so
+/// this definition takes the three fixed arguments (on x86-64 System V the caller's extra
+/// arguments are simply not read). Not covered by the signature check for that reason.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn NdisWriteErrorLogEntry(
+    NdisAdapterHandle: NDIS_HANDLE,
+    ErrorCode: NDIS_ERROR_CODE,
+    NumberOfErrorValues: ULONG,
+) {
+    let _ = (NdisAdapterHandle, ErrorCode, NumberOfErrorValues);
+}
