@@ -213,3 +213,185 @@ pub fn pf_capabilities(
         rss,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The keyword matrix of N/handling-sr-iov--vmq--and-rss-standardized-inf-keywords.md
+    //! (requirements doc §1.3), one test per row, checked on the capability structures the PF
+    //! reports.
+    extern crate std;
+    use std::collections::BTreeMap;
+    use std::string::{String, ToString};
+
+    use super::*;
+    use crate::keywords::{self, select_features};
+    use ndis::config::KeywordSource;
+
+    struct Registry(BTreeMap<String, u32>);
+    impl KeywordSource for Registry {
+        fn read_integer(&mut self, keyword: &str) -> Option<u32> {
+            self.0.get(keyword).copied()
+        }
+    }
+
+    /// Runs one row: `None` = keyword absent.
+    fn row(
+        sriov_preferred: Option<u32>,
+        rss_or_vmq: Option<u32>,
+        sriov: Option<u32>,
+        vmq: Option<u32>,
+        rss: Option<u32>,
+    ) -> PfCapabilities {
+        let mut values = BTreeMap::new();
+        for (name, value) in [
+            (keywords::SRIOV_PREFERRED, sriov_preferred),
+            (keywords::RSS_OR_VMQ_PREFERENCE, rss_or_vmq),
+            (keywords::SRIOV, sriov),
+            (keywords::VMQ, vmq),
+            (keywords::RSS, rss),
+        ] {
+            if let Some(value) = value {
+                values.insert(name.to_string(), value);
+            }
+        }
+        let selection = select_features(&mut Registry(values));
+        pf_capabilities(Generation::I82576, selection, MAX_VFS)
+    }
+
+    fn sriov_on(caps: &PfCapabilities) -> bool {
+        caps.current_sriov.SriovCapabilities & NDIS_SRIOV_CAPS_SRIOV_SUPPORTED != 0
+            && caps.current_nic_switch.MaxNumVFs > 0
+    }
+
+    fn vmq_filters_on(caps: &PfCapabilities) -> bool {
+        caps.current_receive_filter.EnabledFilterTypes & NDIS_RECEIVE_FILTER_VMQ_FILTERS_ENABLED
+            != 0
+    }
+
+    /// Hardware capabilities are reported whatever the keywords say.
+    fn assert_hardware_always(caps: &PfCapabilities) {
+        assert_eq!(
+            caps.hardware_sriov.SriovCapabilities,
+            NDIS_SRIOV_CAPS_SRIOV_SUPPORTED | NDIS_SRIOV_CAPS_PF_MINIPORT
+        );
+        assert_eq!(caps.hardware_nic_switch.MaxNumVFs, MAX_VFS);
+        assert!(caps.hardware_nic_switch.MaxNumVPorts > caps.hardware_nic_switch.MaxNumVFs);
+        assert!(caps.hardware_nic_switch.MaxNumQueuePairs >= caps.hardware_nic_switch.MaxNumVPorts);
+        assert!(
+            caps.hardware_nic_switch.MaxNumMacAddresses >= caps.hardware_nic_switch.MaxNumVPorts
+        );
+        assert!(
+            caps.hardware_nic_switch
+                .MaxNumQueuePairsPerNonDefaultVPort
+                .is_power_of_two()
+        );
+        assert_eq!(
+            caps.hardware_nic_switch.NumTotalMacAddresses, 0,
+            "must be 0 for revision 2+"
+        );
+    }
+
+    #[test]
+    fn row1_sriov_preferred_with_sriov_and_vmq_gives_sriov_plus_vmq() {
+        let caps = row(Some(1), Some(1), Some(1), Some(1), None);
+        assert_hardware_always(&caps);
+        assert!(sriov_on(&caps));
+        assert!(vmq_filters_on(&caps));
+        assert_eq!(
+            caps.current_receive_filter.NumQueues, 0,
+            "NumQueues must be 0 with SR-IOV"
+        );
+        assert!(caps.rss.is_none());
+    }
+
+    #[test]
+    fn row2_sriov_preferred_without_sriov_gives_vmq() {
+        let caps = row(Some(1), Some(1), Some(0), Some(1), None);
+        assert_hardware_always(&caps);
+        assert!(!sriov_on(&caps));
+        assert!(vmq_filters_on(&caps));
+        assert!(
+            caps.current_receive_filter.NumQueues > 0,
+            "VMQ needs queues"
+        );
+        assert!(caps.rss.is_none());
+    }
+
+    #[test]
+    fn row3_sriov_preferred_with_nothing_enabled_gives_none() {
+        for rss_or_vmq in [None, Some(0), Some(1)] {
+            let caps = row(Some(1), rss_or_vmq, Some(0), Some(0), Some(1));
+            assert_hardware_always(&caps);
+            assert!(!sriov_on(&caps));
+            assert!(!vmq_filters_on(&caps));
+            assert!(
+                caps.rss.is_none(),
+                "RSS keywords are not read when SR-IOV is preferred"
+            );
+        }
+    }
+
+    #[test]
+    fn row4_vmq_preferred_with_vmq_gives_vmq() {
+        let caps = row(None, Some(1), Some(1), Some(1), Some(1));
+        assert_hardware_always(&caps);
+        assert!(!sriov_on(&caps), "*SRIOV is not read when VMQ is preferred");
+        assert!(vmq_filters_on(&caps));
+        assert!(caps.rss.is_none());
+    }
+
+    #[test]
+    fn row5_vmq_preferred_without_vmq_gives_none() {
+        let caps = row(Some(0), Some(1), Some(1), Some(0), Some(1));
+        assert_hardware_always(&caps);
+        assert!(!sriov_on(&caps));
+        assert!(!vmq_filters_on(&caps));
+        assert!(caps.rss.is_none());
+    }
+
+    #[test]
+    fn row6_rss_preferred_with_rss_gives_rss() {
+        let caps = row(None, None, Some(1), Some(1), Some(1));
+        assert_hardware_always(&caps);
+        assert!(!sriov_on(&caps));
+        assert!(!vmq_filters_on(&caps));
+        assert!(caps.rss.is_some());
+    }
+
+    #[test]
+    fn row7_rss_preferred_without_rss_gives_none() {
+        let caps = row(Some(0), Some(0), Some(1), Some(1), Some(0));
+        assert_hardware_always(&caps);
+        assert!(!sriov_on(&caps));
+        assert!(!vmq_filters_on(&caps));
+        assert!(caps.rss.is_none());
+    }
+
+    #[test]
+    fn current_vf_count_follows_num_vfs_and_the_hardware_limit() {
+        let selection = FeatureSelection {
+            sriov: true,
+            vmq: true,
+            rss: false,
+            vlan_filtering: true,
+        };
+        assert_eq!(
+            pf_capabilities(Generation::I350, selection, 3)
+                .current_nic_switch
+                .MaxNumVFs,
+            3
+        );
+        assert_eq!(
+            pf_capabilities(Generation::I350, selection, 30)
+                .current_nic_switch
+                .MaxNumVFs,
+            MAX_VFS
+        );
+        assert_eq!(
+            pf_capabilities(Generation::I350, selection, 3)
+                .current_nic_switch
+                .MaxNumMacAddresses,
+            32
+        );
+    }
+}
