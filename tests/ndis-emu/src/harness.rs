@@ -521,6 +521,11 @@ impl EmuAdapter {
                 NDIS_STATUS_FAILURE
             }
         } else {
+            if matches!(self.shared.lock().restart, Op::Completed(_))
+                && !self.violations().iter().any(|v| v.rule == "NDIS-RESTART-1")
+            {
+                self.shared.violate("NDIS-RESTART-1", format!("NdisMRestartComplete called although MiniportRestart returned {returned:#x}"));
+            }
             returned
         };
         let mut i = self.shared.lock();
@@ -706,6 +711,16 @@ impl EmuAdapter {
                 NDIS_STATUS_FAILURE
             }
         } else {
+            if matches!(self.shared.lock().reset, Op::Completed(_))
+                && !self.violations().iter().any(|v| v.rule == "NDIS-RESET-1")
+            {
+                self.shared.violate(
+                    "NDIS-RESET-1",
+                    format!(
+                        "NdisMResetComplete called although MiniportResetEx returned {returned:#x}"
+                    ),
+                );
+            }
             returned
         };
         self.shared.lock().reset = Op::Idle;
@@ -887,6 +902,13 @@ impl EmuAdapter {
                 }
             }
         } else {
+            if matches!(
+                self.shared.lock().oid.as_ref().map(|o| o.phase),
+                Some(Op::Completed(_))
+            ) && !self.violations().iter().any(|v| v.rule == "NDIS-OID-1")
+            {
+                self.shared.violate("NDIS-OID-1", format!("OID {oid:#x} completed with NdisMOidRequestComplete and also by MiniportOidRequest returning {returned:#x}"));
+            }
             returned
         };
         self.shared.lock().oid = None;

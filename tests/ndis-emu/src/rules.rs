@@ -34,7 +34,7 @@ rules! {
     "NDIS-ATTR-4" | "NdisMSetMiniportAttributes is called only from MiniportInitializeEx (add-device registration attributes only from MiniportAddDevice)" | "D/ndis/nf-ndis-ndismsetminiportattributes.md";
     "NDIS-ATTR-5" | "Hardware-assist pointer pairing: a non-NULL Hardware* capability pointer needs a non-NULL Current* pointer of the same kind (and vice versa), and a non-NULL SR-IOV pointer needs both NIC-switch pointers" | "D/ndis/ns-ndis-_ndis_miniport_adapter_hardware_assist_attributes.md";
     "NDIS-ATTR-6" | "Registration attributes are set before any call that claims hardware (NdisMMapIoSpace, NdisMRegisterInterruptEx, NdisMRegisterScatterGatherDma, NdisMAllocateSharedMemory, NdisMEnableVirtualization)" | "D/ndis/nf-ndis-ndismsetminiportattributes.md";
-    "NDIS-PNP-1" | "NDIS_MINIPORT_ATTRIBUTES_SURPRISE_REMOVE_OK may be set only by a driver that handles surprise removal (has a MiniportDevicePnPEventNotify handler)" | "N/handling-the-surprise-removal-of-a-nic.md";
+    "NDIS-PNP-1" | "After MiniportDevicePnPEventNotify(NdisDevicePnPEventSurpriseRemoved) the miniport does not access the removed device (PCI configuration space, enabling virtualization)" | "N/handling-the-surprise-removal-of-a-nic.md";
     "NDIS-STATE-1" | "A successfully initialized adapter is Paused: no receive indication or send completion before MiniportRestart is called" | "N/miniport-adapter-states-and-operations.md";
     "NDIS-INIT-1" | "When MiniportInitializeEx fails it must release every resource it allocated before returning" | "N/initializing-a-miniport-adapter.md";
     "NDIS-INIT-2" | "MiniportInitializeEx is synchronous: it returns NDIS_STATUS_SUCCESS or a failure status, never NDIS_STATUS_PENDING" | "D/ndis/nc-ndis-miniport_initialize.md";

@@ -566,7 +566,6 @@ pub unsafe extern "system" fn NdisMSendNetBufferListsComplete(
             );
             return;
         }
-        datapath_state_ok(&adapter, "send completion", "NDIS-SEND-2");
         complete_chain(&adapter, NetBufferList);
     });
 }
@@ -598,11 +597,17 @@ fn complete_chain(adapter: &AdapterShared, head: *mut NET_BUFFER_LIST) {
         let status = unsafe { status.Status };
         let expect_paused = record.expect_paused;
         let id = record.id;
+        let state = inner.state;
         let original = record.snapshot.clone();
         inner.completions.push(SendCompletion { id, status });
         AdapterShared::retire_send(&mut inner, addr, record);
         adapter.cv.notify_all();
         drop(inner);
+        // A send NDIS handed over while paused may be rejected in any state but Halted; any
+        // other completion needs a started data path.
+        if !expect_paused || state == crate::adapter::AdapterState::Halted {
+            datapath_state_ok(adapter, "send completion", "NDIS-SEND-2");
+        }
         if now != original {
             adapter.violate("NDIS-SEND-4", format!("send NBL {addr:#x} completed with a different NB/MDL chain than NDIS sent ({now:?} vs {original:?})"));
         }

@@ -877,6 +877,9 @@ pub unsafe extern "system" fn NdisMEnableVirtualization(
             adapter.violate("NDIS-SRIOV-1", "NdisMEnableVirtualization: EnableVFMigration and EnableMigrationInterrupt must be FALSE".into());
             return NDIS_STATUS_INVALID_PARAMETER;
         }
+        if EnableVirtualization != 0 {
+            super::core::removed_device_access(&adapter, "NdisMEnableVirtualization(TRUE)");
+        }
         let mut inner = adapter.lock();
         if EnableVirtualization != 0 {
             if let Some(n) = inner.virtualization {
