@@ -43,9 +43,12 @@ pub struct NdisKeywords {
 
 /// `NDIS_CONFIGURATION_OBJECT_REVISION_1` (ndis.h).
 const NDIS_CONFIGURATION_OBJECT_REVISION_1: u8 = 1;
-/// `NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1`: `RTL_SIZEOF_THROUGH_FIELD(…, Flags)`, Flags at 16.
-const NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1: u16 = 20;
-const _: () = assert!(core::mem::offset_of!(ndis_abi::NDIS_CONFIGURATION_OBJECT, Flags) + 4 == 20);
+/// The header size passed: the whole structure. Public header copies disagree on whether
+/// `NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1` is `sizeof` (24) or through `Flags` (20);
+/// NDIS requires `Size >=` the revision's size, so 24 satisfies either reading.
+const NDIS_SIZEOF_CONFIGURATION_OBJECT_REVISION_1: u16 =
+    core::mem::size_of::<ndis_abi::NDIS_CONFIGURATION_OBJECT>() as u16;
+const _: () = assert!(core::mem::size_of::<ndis_abi::NDIS_CONFIGURATION_OBJECT>() == 24);
 
 /// Longest keyword name converted to UTF-16 (standardized keywords are short).
 const MAX_KEYWORD_UNITS: usize = 64;

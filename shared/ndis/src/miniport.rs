@@ -359,3 +359,68 @@ pub unsafe fn set_attributes<T: AbiPod>(
     let status = unsafe { NdisMSetMiniportAttributes(adapter_handle, pointer) };
     crate::status::check(status)
 }
+
+/// Remembers the `NdisMiniportDriverHandle` of each driver object, for deregistration in
+/// `MiniportDriverUnload`. On Windows a driver image is loaded once, so one slot is used; a
+/// host that loads the same image for several driver objects at once (the NDIS emulator's
+/// parallel tests) gets one slot each, so an unload never deregisters another load's handle.
+pub struct DriverRegistrations {
+    slots: [(
+        core::sync::atomic::AtomicPtr<c_void>,
+        core::sync::atomic::AtomicPtr<c_void>,
+    ); 64],
+}
+
+impl Default for DriverRegistrations {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl DriverRegistrations {
+    /// An empty table.
+    #[must_use]
+    pub const fn new() -> Self {
+        const EMPTY: (
+            core::sync::atomic::AtomicPtr<c_void>,
+            core::sync::atomic::AtomicPtr<c_void>,
+        ) = (
+            core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+            core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        );
+        Self { slots: [EMPTY; 64] }
+    }
+
+    /// Records `handle` for `driver_object`. `false` if the table is full.
+    pub fn insert(&self, driver_object: PDRIVER_OBJECT, handle: NDIS_HANDLE) -> bool {
+        use core::sync::atomic::Ordering;
+        for (object, slot_handle) in &self.slots {
+            if object
+                .compare_exchange(
+                    core::ptr::null_mut(),
+                    driver_object,
+                    Ordering::AcqRel,
+                    Ordering::Acquire,
+                )
+                .is_ok()
+            {
+                slot_handle.store(handle, Ordering::Release);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Removes and returns the handle recorded for `driver_object`.
+    pub fn remove(&self, driver_object: PDRIVER_OBJECT) -> Option<NDIS_HANDLE> {
+        use core::sync::atomic::Ordering;
+        for (object, slot_handle) in &self.slots {
+            if !driver_object.is_null() && object.load(Ordering::Acquire) == driver_object {
+                let handle = slot_handle.swap(core::ptr::null_mut(), Ordering::AcqRel);
+                object.store(core::ptr::null_mut(), Ordering::Release);
+                return (!handle.is_null()).then_some(handle);
+            }
+        }
+        None
+    }
+}

@@ -515,7 +515,15 @@ fn hardware_assist(
         }
     }
     let sriov_any = pairs[2].1 || pairs[2].2;
-    if sriov_any && !(pairs[1].1 && pairs[1].2) {
+    // The pairing rule "an SR-IOV pointer needs both NIC-switch pointers" is about a PF: a VF
+    // miniport reports SR-IOV capabilities (VF_MINIPORT) and must NOT report a NIC switch
+    // (N/initializing-a-vf-miniport-driver.md; requirements doc §2.1 and §6 item 2).
+    let reports_vf = !a.HardwareSriovCapabilities.is_null() && {
+        // SAFETY: non-null capability pointers of attributes being set are valid for the call.
+        let caps = unsafe { *a.HardwareSriovCapabilities };
+        caps.SriovCapabilities & NDIS_SRIOV_CAPS_VF_MINIPORT != 0
+    };
+    if sriov_any && !reports_vf && !(pairs[1].1 && pairs[1].2) {
         problems.push("an SR-IOV capability pointer is set but the NIC-switch capability pointers are not both set".into());
     }
     if !problems.is_empty() {

@@ -1,0 +1,116 @@
+//! The PF miniport through the user-mode NDIS emulator: its real trampolines, NDIS's
+//! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
+
+use ndis_abi::*;
+use ndis_emu::{AdapterConfig, EmuDriver};
+use pf_miniport::keywords;
+
+fn load() -> EmuDriver {
+    EmuDriver::load(pf_miniport::miniport::portable_driver_entry)
+        .expect("DriverEntry registers the PF miniport")
+}
+
+fn assert_clean(what: &str, violations: &[ndis_emu::Violation]) {
+    assert!(
+        violations.is_empty(),
+        "{what}: NDIS rule violations: {violations:#?}"
+    );
+}
+
+#[test]
+fn two_full_lifecycles_with_no_violations_and_no_leaks() {
+    let driver = load();
+    for round in 0..2 {
+        let adapter = driver
+            .add_adapter(AdapterConfig::default())
+            .expect("InitializeEx succeeds");
+        adapter.restart();
+        adapter.pause();
+        adapter.restart();
+        adapter.pause();
+        let violations = adapter.halt(NdisHaltDeviceDisabled);
+        assert_clean(&format!("lifecycle {round}"), &violations);
+    }
+    assert_clean("unload", &driver.unload());
+}
+
+#[test]
+fn surprise_removal_with_no_violations() {
+    let driver = load();
+    let adapter = driver
+        .add_adapter(AdapterConfig::default())
+        .expect("InitializeEx succeeds");
+    adapter.restart();
+    assert_clean("surprise removal", &adapter.surprise_remove());
+    assert_clean("unload", &driver.unload());
+}
+
+#[test]
+fn sends_are_refused_honestly_while_paused_and_without_a_link() {
+    let driver = load();
+    let adapter = driver
+        .add_adapter(AdapterConfig::default())
+        .expect("InitializeEx succeeds");
+    let frame = [0xFFu8; 60];
+    let timeout = std::time::Duration::from_secs(5);
+    adapter.send(&[&frame[..]]);
+    let paused = adapter.wait_send_completions(1, timeout);
+    assert_eq!(paused.len(), 1);
+    assert!(
+        paused
+            .iter()
+            .all(|completion| completion.status == NDIS_STATUS_PAUSED),
+        "{paused:?}"
+    );
+    adapter.restart();
+    adapter.send(&[&frame[..], &frame[..]]);
+    let running = adapter.wait_send_completions(2, timeout);
+    assert_eq!(running.len(), 2);
+    assert!(
+        running
+            .iter()
+            .all(|completion| completion.status == NDIS_STATUS_MEDIA_DISCONNECTED),
+        "{running:?}"
+    );
+    assert_clean("sends", &adapter.finish());
+}
+
+#[test]
+fn attributes_report_sriov_capabilities_and_the_supported_oids() {
+    let driver = load();
+    let adapter = driver
+        .add_adapter(
+            AdapterConfig::default()
+                .keyword(keywords::SRIOV_PREFERRED, 1)
+                .keyword(keywords::NUM_VFS, 3),
+        )
+        .expect("InitializeEx succeeds");
+    let attributes = adapter.attributes();
+    let general = attributes.general.expect("general attributes");
+    assert!(general.supported_oids.contains(&OID_GEN_STATISTICS));
+    assert_eq!(
+        general.media_connect_state, MediaConnectStateDisconnected,
+        "no link until the hardware layer runs"
+    );
+    let assist = attributes
+        .hardware_assist
+        .expect("hardware-assist attributes");
+    let current_switch = assist
+        .current_nic_switch
+        .expect("current NIC switch capabilities");
+    assert_eq!(current_switch.MaxNumVFs, 3);
+    assert_eq!(
+        assist
+            .current_sriov
+            .expect("current SR-IOV")
+            .SriovCapabilities,
+        NDIS_SRIOV_CAPS_SRIOV_SUPPORTED | NDIS_SRIOV_CAPS_PF_MINIPORT
+    );
+    // Every mandatory general OID answers.
+    let statistics = adapter.oid_query(OID_GEN_STATISTICS, 256);
+    assert_eq!(statistics.status, NDIS_STATUS_SUCCESS);
+    let short = adapter.oid_query(OID_GEN_XMIT_OK, 2);
+    assert_ne!(short.status, NDIS_STATUS_SUCCESS);
+    assert_eq!(short.bytes_needed, 8);
+    assert_clean("attributes", &adapter.finish());
+}

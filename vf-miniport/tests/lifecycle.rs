@@ -1,0 +1,101 @@
+//! The VF miniport through the user-mode NDIS emulator: its real trampolines, NDIS's
+//! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
+
+use ndis_abi::*;
+use ndis_emu::{AdapterConfig, EmuDriver, Partition};
+
+fn load() -> EmuDriver {
+    EmuDriver::load(vf_miniport::miniport::portable_driver_entry)
+        .expect("DriverEntry registers the VF miniport")
+}
+
+fn assert_clean(what: &str, violations: &[ndis_emu::Violation]) {
+    assert!(
+        violations.is_empty(),
+        "{what}: NDIS rule violations: {violations:#?}"
+    );
+}
+
+#[test]
+fn two_full_lifecycles_with_no_violations_and_no_leaks() {
+    let driver = load();
+    for round in 0..2 {
+        let adapter = driver
+            .add_adapter(AdapterConfig::vf())
+            .expect("InitializeEx succeeds");
+        adapter.restart();
+        adapter.pause();
+        adapter.restart();
+        adapter.pause();
+        assert_clean(
+            &format!("lifecycle {round}"),
+            &adapter.halt(NdisHaltDeviceDisabled),
+        );
+    }
+    assert_clean("unload", &driver.unload());
+}
+
+#[test]
+fn surprise_removal_mid_run_with_no_violations() {
+    let driver = load();
+    let adapter = driver
+        .add_adapter(AdapterConfig::vf())
+        .expect("InitializeEx succeeds");
+    adapter.restart();
+    assert_clean("surprise removal", &adapter.surprise_remove());
+    assert_clean("unload", &driver.unload());
+}
+
+#[test]
+fn reports_vf_sriov_capabilities_only() {
+    let driver = load();
+    let adapter = driver
+        .add_adapter(AdapterConfig::vf())
+        .expect("InitializeEx succeeds");
+    let assist = adapter
+        .attributes()
+        .hardware_assist
+        .expect("hardware-assist attributes");
+    let expected = NDIS_SRIOV_CAPS_VF_MINIPORT | NDIS_SRIOV_CAPS_SRIOV_SUPPORTED;
+    assert_eq!(
+        assist
+            .hardware_sriov
+            .expect("hardware SR-IOV")
+            .SriovCapabilities,
+        expected
+    );
+    assert_eq!(
+        assist
+            .current_sriov
+            .expect("current SR-IOV")
+            .SriovCapabilities,
+        expected
+    );
+    assert!(
+        assist.hardware_nic_switch.is_none() && assist.current_nic_switch.is_none(),
+        "only the PF reports a NIC switch"
+    );
+    assert!(
+        assist.hardware_receive_filter.is_none(),
+        "only the PF reports receive filtering"
+    );
+    assert_clean("capabilities", &adapter.finish());
+}
+
+#[test]
+fn refuses_to_come_up_in_the_parent_partition() {
+    let driver = load();
+    let config = AdapterConfig {
+        partition: Partition::Parent,
+        ..AdapterConfig::vf()
+    };
+    let error = driver
+        .add_adapter(config)
+        .err()
+        .expect("a VF does not initialize in the parent partition");
+    assert_eq!(error.status, NDIS_STATUS_NOT_SUPPORTED);
+    assert_clean(
+        "failed initialization leaves nothing behind",
+        &error.violations,
+    );
+}
