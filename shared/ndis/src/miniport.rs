@@ -381,6 +381,9 @@ impl DriverRegistrations {
     /// An empty table.
     #[must_use]
     pub const fn new() -> Self {
+        // A `const` item is the way to repeat a non-Copy initializer in an array expression;
+        // each array element is a fresh pair of atomics.
+        #[allow(clippy::declare_interior_mutable_const)]
         const EMPTY: (
             core::sync::atomic::AtomicPtr<c_void>,
             core::sync::atomic::AtomicPtr<c_void>,

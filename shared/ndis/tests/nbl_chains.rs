@@ -85,10 +85,8 @@ fn adopting_a_long_chain_finds_its_length_and_tail() {
     // SAFETY: reading a live test NBL.
     let header = unsafe { first.as_ref() }.NetBufferListHeader;
     // SAFETY: the data member of the plain-data header union.
-    assert!(
-        unsafe { header.NetBufferListData }.Next.is_null(),
-        "popped NBL is unlinked"
-    );
+    let data = unsafe { header.NetBufferListData };
+    assert!(data.Next.is_null(), "popped NBL is unlinked");
     assert_eq!(chain.len(), 4999);
     assert_eq!(chain.into_raw(), nbls.ptr(1).as_ptr());
 }

@@ -1,34 +1,20 @@
-//! The lab scenario.
+//! The lab scenario: loads both miniports into the user-mode NDIS emulator, runs their
+//! lifecycle (DriverEntry → InitializeEx → Restart → OIDs → Pause → Halt → Unload) with a chosen
+//! keyword set, and prints what Windows would show.
 //!
 //! `cargo run -p lab -- [--sriov 0|1] [--vmq 0|1] [--rss 0|1] [--vlan-filtering 0|1]
 //! [--sriov-preferred 0|1] [--rss-or-vmq-preference 0|1] [--num-vfs N] [--device 0xID]`
 //!
-//! Applies the PF's keyword precedence to the chosen registry values and prints what
-//! `Get-NetAdapterAdvancedProperty` and `Get-NetAdapterSriov` would show, with the hardware and
-//! current capability structures the PF reports to NDIS. This is the PF driver's own
-//! keyword/capability code (`pf_miniport::keywords`, `pf_miniport::capabilities`); running the
-//! whole driver lifecycle through the NDIS emulator is the next step of the lab.
+//! Exit status: 0 when both drivers ran with no NDIS rule violation, 1 otherwise, 2 for bad
+//! arguments.
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use igb::ids::{PF_DEVICE_IDS, pf_generation};
-use ndis::config::KeywordSource;
-use pf_miniport::capabilities::{MAX_VFS, pf_capabilities};
-use pf_miniport::keywords::{self, requested_vfs, select_features};
-
-/// The registry the lab reads, recording which keywords the driver read.
-struct Registry {
-    values: BTreeMap<&'static str, u32>,
-    read: Vec<String>,
-}
-
-impl KeywordSource for Registry {
-    fn read_integer(&mut self, keyword: &str) -> Option<u32> {
-        self.read.push(keyword.to_string());
-        self.values.get(keyword).copied()
-    }
-}
+use ndis_abi::*;
+use ndis_emu::{AdapterConfig, EmuAdapter, EmuDriver, Violation};
+use pf_miniport::keywords;
 
 const OPTIONS: &[(&str, &str)] = &[
     ("--sriov", keywords::SRIOV),
@@ -39,6 +25,39 @@ const OPTIONS: &[(&str, &str)] = &[
     ("--rss-or-vmq-preference", keywords::RSS_OR_VMQ_PREFERENCE),
     ("--num-vfs", keywords::NUM_VFS),
 ];
+
+/// OIDs the lab asks each adapter, with a query buffer size.
+const PROBED_OIDS: &[(&str, NDIS_OID, usize)] = &[
+    (
+        "OID_GEN_VENDOR_DESCRIPTION",
+        OID_GEN_VENDOR_DESCRIPTION,
+        128,
+    ),
+    (
+        "OID_GEN_VENDOR_DRIVER_VERSION",
+        OID_GEN_VENDOR_DRIVER_VERSION,
+        4,
+    ),
+    ("OID_GEN_MAXIMUM_TOTAL_SIZE", OID_GEN_MAXIMUM_TOTAL_SIZE, 4),
+    (
+        "OID_GEN_CURRENT_PACKET_FILTER",
+        OID_GEN_CURRENT_PACKET_FILTER,
+        4,
+    ),
+    ("OID_GEN_XMIT_OK", OID_GEN_XMIT_OK, 8),
+    ("OID_GEN_STATISTICS", OID_GEN_STATISTICS, 256),
+    ("OID_802_3_CURRENT_ADDRESS", OID_802_3_CURRENT_ADDRESS, 6),
+    (
+        "OID_NIC_SWITCH_CREATE_SWITCH (not yet supported)",
+        OID_NIC_SWITCH_CREATE_SWITCH,
+        600,
+    ),
+];
+
+/// Reads one field of NIC switch capabilities.
+type SwitchField = fn(&NDIS_NIC_SWITCH_CAPABILITIES) -> u32;
+/// Reads one field of receive filter capabilities.
+type FilterField = fn(&NDIS_RECEIVE_FILTER_CAPABILITIES) -> u32;
 
 fn parse_number(text: &str) -> Option<u32> {
     match text.strip_prefix("0x") {
@@ -55,18 +74,243 @@ fn usage() -> String {
     )
 }
 
-fn main() -> ExitCode {
-    let mut registry = Registry {
-        values: BTreeMap::new(),
-        read: Vec::new(),
+fn status_text(status: NDIS_STATUS) -> String {
+    ndis::status::status_name(status).map_or_else(
+        || format!("{:#010x}", u32::from_ne_bytes(status.to_ne_bytes())),
+        str::to_string,
+    )
+}
+
+fn print_oids(adapter: &EmuAdapter) {
+    println!("  {:<50} {:<32} bytes", "OID", "status");
+    for (name, oid, length) in PROBED_OIDS {
+        let outcome = adapter.oid_query(*oid, *length);
+        let bytes = if outcome.status == NDIS_STATUS_SUCCESS {
+            outcome.bytes_written
+        } else {
+            outcome.bytes_needed
+        };
+        println!("  {name:<50} {:<32} {bytes}", status_text(outcome.status));
+    }
+}
+
+fn print_violations(who: &str, violations: &[Violation]) -> bool {
+    if violations.is_empty() {
+        println!("{who}: no NDIS rule violations");
+        return true;
+    }
+    println!("{who}: {} NDIS rule violation(s):", violations.len());
+    for violation in violations {
+        println!(
+            "  {} {} ({})",
+            violation.rule, violation.message, violation.source
+        );
+    }
+    false
+}
+
+fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
+    let name = PF_DEVICE_IDS
+        .iter()
+        .find(|id| id.device_id == device)
+        .map_or("?", |id| id.name);
+    println!("== PF: {name} (PCI\\VEN_8086&DEV_{device:04X}), Hyper-V parent partition");
+    let driver = match EmuDriver::load(pf_miniport::miniport::portable_driver_entry) {
+        Ok(driver) => driver,
+        Err(error) => {
+            return print_violations(
+                &format!("PF DriverEntry failed ({})", status_text(error.status)),
+                &error.violations,
+            );
+        }
     };
-    // What a Windows Server host with the INF defaults and SR-IOV preferred by the vSwitch has.
-    registry.values.insert(keywords::SRIOV_PREFERRED, 1);
-    registry.values.insert(keywords::RSS_OR_VMQ_PREFERENCE, 1);
-    registry.values.insert(keywords::SRIOV, 1);
-    registry.values.insert(keywords::VMQ, 1);
-    registry.values.insert(keywords::VMQ_VLAN_FILTERING, 1);
-    registry.values.insert(keywords::NUM_VFS, MAX_VFS);
+    let mut config = AdapterConfig {
+        device_id: device,
+        ..AdapterConfig::default()
+    };
+    for (keyword, value) in keywords_set {
+        config = config.keyword(keyword, *value);
+    }
+    let adapter = match driver.add_adapter(config) {
+        Ok(adapter) => adapter,
+        Err(error) => {
+            return print_violations(
+                &format!("PF InitializeEx failed ({})", status_text(error.status)),
+                &error.violations,
+            );
+        }
+    };
+    println!();
+    println!("Get-NetAdapterAdvancedProperty");
+    println!("  {:<24} {:>8}", "RegistryKeyword", "RegistryValue");
+    for (keyword, value) in keywords_set {
+        println!("  {keyword:<24} {value:>8}");
+    }
+    let attributes = adapter.attributes();
+    let assist = attributes.hardware_assist;
+    let current_sriov = assist
+        .and_then(|a| a.current_sriov)
+        .map_or(0, |c| c.SriovCapabilities);
+    let hardware_sriov = assist
+        .and_then(|a| a.hardware_sriov)
+        .map_or(0, |c| c.SriovCapabilities);
+    let current_switch = assist.and_then(|a| a.current_nic_switch);
+    let hardware_switch = assist.and_then(|a| a.hardware_nic_switch);
+    let current_filter = assist.and_then(|a| a.current_receive_filter);
+    let enabled = current_sriov & NDIS_SRIOV_CAPS_SRIOV_SUPPORTED != 0;
+    println!();
+    println!("Get-NetAdapterSriov");
+    println!("  {:<34} {}", "Enabled", enabled);
+    println!(
+        "  {:<34} {}",
+        "SriovSupport",
+        if hardware_sriov & NDIS_SRIOV_CAPS_PF_MINIPORT != 0 {
+            "Supported"
+        } else {
+            "MissingPfDriver"
+        }
+    );
+    println!(
+        "  {:<34} {}",
+        "SwitchName",
+        if enabled { "Default Switch" } else { "" }
+    );
+    println!(
+        "  {:<34} {}",
+        "NumVFs",
+        current_switch.map_or(0, |c| c.MaxNumVFs)
+    );
+    println!(
+        "  {:<34} {}",
+        "NumVPorts",
+        current_switch.map_or(0, |c| c.MaxNumVPorts)
+    );
+    println!(
+        "  {:<34} {}",
+        "NumQueuePairsForNonDefaultVPorts",
+        current_switch.map_or(0, |c| c.MaxNumQueuePairsPerNonDefaultVPort)
+    );
+    println!();
+    println!("Capabilities reported in NdisMSetMiniportAttributes (hardware / current)");
+    println!("  {:<40} {:>10} {:>10}", "field", "hardware", "current");
+    let switch_rows: [(&str, SwitchField); 4] = [
+        ("NicSwitch.MaxNumVFs", |c| c.MaxNumVFs),
+        ("NicSwitch.MaxNumVPorts", |c| c.MaxNumVPorts),
+        ("NicSwitch.MaxNumQueuePairs", |c| c.MaxNumQueuePairs),
+        ("NicSwitch.MaxNumMacAddresses", |c| c.MaxNumMacAddresses),
+    ];
+    println!(
+        "  {:<40} {:>#10x} {:>#10x}",
+        "Sriov.SriovCapabilities", hardware_sriov, current_sriov
+    );
+    for (field, get) in switch_rows {
+        println!(
+            "  {field:<40} {:>10} {:>10}",
+            hardware_switch.as_ref().map_or(0, get),
+            current_switch.as_ref().map_or(0, get)
+        );
+    }
+    let filter_rows: [(&str, FilterField); 3] = [
+        ("ReceiveFilter.EnabledFilterTypes", |c| c.EnabledFilterTypes),
+        ("ReceiveFilter.NumQueues", |c| c.NumQueues),
+        ("ReceiveFilter.SupportedMacHeaderFields", |c| {
+            c.SupportedMacHeaderFields
+        }),
+    ];
+    let hardware_filter = assist.and_then(|a| a.hardware_receive_filter);
+    for (field, get) in filter_rows {
+        println!(
+            "  {field:<40} {:>#10x} {:>#10x}",
+            hardware_filter.as_ref().map_or(0, get),
+            current_filter.as_ref().map_or(0, get)
+        );
+    }
+    let general = attributes.general;
+    println!(
+        "  {:<40} {}",
+        "RSS capabilities",
+        general.as_ref().is_some_and(|g| g.has_rss_capabilities)
+    );
+    let connected = general
+        .as_ref()
+        .is_some_and(|g| g.media_connect_state == MediaConnectStateConnected);
+    println!(
+        "  {:<40} {}",
+        "MediaConnectState",
+        if connected {
+            "Connected"
+        } else {
+            "Disconnected (hardware not wired yet)"
+        }
+    );
+    println!(
+        "  {:<40} {}",
+        "SupportedOidList entries",
+        general.as_ref().map_or(0, |g| g.supported_oids.len())
+    );
+    adapter.restart();
+    println!();
+    println!("OIDs (queries while Running)");
+    print_oids(&adapter);
+    adapter.pause();
+    let mut clean = print_violations("PF adapter", &adapter.halt(NdisHaltDeviceDisabled));
+    clean &= print_violations("PF driver", &driver.unload());
+    clean
+}
+
+fn run_vf() -> bool {
+    println!();
+    println!(
+        "== VF: Intel 82576 Virtual Function (PCI\\VEN_8086&DEV_10CA), Hyper-V child partition"
+    );
+    let driver = match EmuDriver::load(vf_miniport::miniport::portable_driver_entry) {
+        Ok(driver) => driver,
+        Err(error) => {
+            return print_violations(
+                &format!("VF DriverEntry failed ({})", status_text(error.status)),
+                &error.violations,
+            );
+        }
+    };
+    let adapter = match driver.add_adapter(AdapterConfig::vf()) {
+        Ok(adapter) => adapter,
+        Err(error) => {
+            return print_violations(
+                &format!("VF InitializeEx failed ({})", status_text(error.status)),
+                &error.violations,
+            );
+        }
+    };
+    let assist = adapter.attributes().hardware_assist;
+    let sriov = assist
+        .and_then(|a| a.current_sriov)
+        .map_or(0, |c| c.SriovCapabilities);
+    println!(
+        "  {:<40} {:#x} (VF_MINIPORT | SRIOV_SUPPORTED)",
+        "Sriov.SriovCapabilities", sriov
+    );
+    println!(
+        "  {:<40} {}",
+        "NIC switch reported",
+        assist.is_some_and(|a| a.current_nic_switch.is_some())
+    );
+    adapter.restart();
+    println!("OIDs (queries while Running)");
+    print_oids(&adapter);
+    let mut clean = print_violations("VF adapter (surprise removal)", &adapter.surprise_remove());
+    clean &= print_violations("VF driver", &driver.unload());
+    clean
+}
+
+fn main() -> ExitCode {
+    // What a Windows Server host with the INF defaults and the vSwitch preferring SR-IOV has.
+    let mut keywords_set: BTreeMap<&'static str, u32> = BTreeMap::new();
+    keywords_set.insert(keywords::SRIOV_PREFERRED, 1);
+    keywords_set.insert(keywords::RSS_OR_VMQ_PREFERENCE, 1);
+    keywords_set.insert(keywords::SRIOV, 1);
+    keywords_set.insert(keywords::VMQ, 1);
+    keywords_set.insert(keywords::VMQ_VLAN_FILTERING, 1);
+    keywords_set.insert(keywords::NUM_VFS, 7);
     let mut device = 0x10C9u16;
 
     let mut args = std::env::args().skip(1);
@@ -76,10 +320,13 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         };
         if flag == "--device" {
-            match u16::try_from(value) {
-                Ok(id) => device = id,
-                Err(_) => {
-                    eprintln!("--device: not a PCI device id");
+            match u16::try_from(value)
+                .ok()
+                .filter(|id| pf_generation(*id).is_some())
+            {
+                Some(id) => device = id,
+                None => {
+                    eprintln!("--device: not a supported igb PF device id");
                     return ExitCode::from(2);
                 }
             }
@@ -87,7 +334,7 @@ fn main() -> ExitCode {
         }
         match OPTIONS.iter().find(|(name, _)| *name == flag) {
             Some((_, keyword)) => {
-                registry.values.insert(keyword, value);
+                keywords_set.insert(keyword, value);
             }
             None => {
                 eprintln!("unknown option {flag}\n{}", usage());
@@ -95,132 +342,12 @@ fn main() -> ExitCode {
             }
         }
     }
-    let Some(generation) = pf_generation(device) else {
-        eprintln!("device 0x{device:04X} is not a supported igb PF");
-        return ExitCode::from(2);
-    };
-    let name = PF_DEVICE_IDS
-        .iter()
-        .find(|id| id.device_id == device)
-        .map_or("?", |id| id.name);
 
-    let selection = select_features(&mut registry);
-    let num_vfs = if selection.sriov {
-        requested_vfs(&mut registry, MAX_VFS)
+    let pf_clean = run_pf(&keywords_set, device);
+    let vf_clean = run_vf();
+    if pf_clean && vf_clean {
+        ExitCode::SUCCESS
     } else {
-        0
-    };
-    let caps = pf_capabilities(generation, selection, num_vfs);
-
-    println!("PF: {name} (8086:{device:04X}, {generation:?})");
-    println!();
-    println!("Get-NetAdapterAdvancedProperty (registry values the driver was given)");
-    println!("{:<24} {:>8}", "RegistryKeyword", "Value");
-    for (keyword, value) in &registry.values {
-        println!("{keyword:<24} {value:>8}");
+        ExitCode::from(1)
     }
-    let mut read = registry.read.clone();
-    read.dedup();
-    println!("keywords read, in order: {}", read.join(", "));
-    println!();
-    println!(
-        "Feature selected (keyword precedence): {}",
-        selection.describe()
-    );
-    println!();
-    println!("Get-NetAdapterSriov");
-    let sriov_support = if caps.hardware_sriov.SriovCapabilities != 0 {
-        "Supported"
-    } else {
-        "MissingPfDriver"
-    };
-    println!("{:<34} {}", "Enabled", selection.sriov);
-    println!("{:<34} {}", "SriovSupport", sriov_support);
-    println!(
-        "{:<34} {}",
-        "SwitchName",
-        if selection.sriov {
-            "Default Switch"
-        } else {
-            ""
-        }
-    );
-    println!("{:<34} {}", "NumVFs", caps.current_nic_switch.MaxNumVFs);
-    println!(
-        "{:<34} {}",
-        "NumVPorts", caps.current_nic_switch.MaxNumVPorts
-    );
-    println!(
-        "{:<34} {}",
-        "NumQueuePairsForNonDefaultVPorts",
-        caps.current_nic_switch.MaxNumQueuePairsPerNonDefaultVPort
-    );
-    println!();
-    println!("Capabilities reported to NDIS (hardware / current)");
-    println!("{:<44} {:>10} {:>10}", "field", "hardware", "current");
-    let rows: [(&str, u32, u32); 10] = [
-        (
-            "SRIOV.SriovCapabilities",
-            caps.hardware_sriov.SriovCapabilities,
-            caps.current_sriov.SriovCapabilities,
-        ),
-        (
-            "NicSwitch.MaxNumVFs",
-            caps.hardware_nic_switch.MaxNumVFs,
-            caps.current_nic_switch.MaxNumVFs,
-        ),
-        (
-            "NicSwitch.MaxNumVPorts",
-            caps.hardware_nic_switch.MaxNumVPorts,
-            caps.current_nic_switch.MaxNumVPorts,
-        ),
-        (
-            "NicSwitch.MaxNumQueuePairs",
-            caps.hardware_nic_switch.MaxNumQueuePairs,
-            caps.current_nic_switch.MaxNumQueuePairs,
-        ),
-        (
-            "NicSwitch.MaxNumMacAddresses",
-            caps.hardware_nic_switch.MaxNumMacAddresses,
-            caps.current_nic_switch.MaxNumMacAddresses,
-        ),
-        (
-            "NicSwitch.NicSwitchCapabilities",
-            caps.hardware_nic_switch.NicSwitchCapabilities,
-            caps.current_nic_switch.NicSwitchCapabilities,
-        ),
-        (
-            "ReceiveFilter.EnabledFilterTypes",
-            caps.hardware_receive_filter.EnabledFilterTypes,
-            caps.current_receive_filter.EnabledFilterTypes,
-        ),
-        (
-            "ReceiveFilter.EnabledQueueTypes",
-            caps.hardware_receive_filter.EnabledQueueTypes,
-            caps.current_receive_filter.EnabledQueueTypes,
-        ),
-        (
-            "ReceiveFilter.NumQueues",
-            caps.hardware_receive_filter.NumQueues,
-            caps.current_receive_filter.NumQueues,
-        ),
-        (
-            "ReceiveFilter.SupportedMacHeaderFields",
-            caps.hardware_receive_filter.SupportedMacHeaderFields,
-            caps.current_receive_filter.SupportedMacHeaderFields,
-        ),
-    ];
-    for (field, hardware, current) in rows {
-        println!("{field:<44} {hardware:>#10x} {current:>#10x}");
-    }
-    match caps.rss {
-        Some(rss) => println!(
-            "RSS capabilities: {} receive queues, flags {:#x}",
-            rss.NumberOfReceiveQueues, rss.CapabilitiesFlags
-        ),
-        None => println!("RSS capabilities: not reported"),
-    }
-    println!();
-    println!("Data path: not wired to the hardware yet: the drivers report media disconnected.");
-    ExitCode::SUCCESS
 }
