@@ -205,7 +205,11 @@ fn byte_ptr<D: DmaMemory + ?Sized>(region: &D, index: usize) -> *mut u8 {
 fn checked_range(offset: usize, len: usize, region_len: usize) -> Result<usize, DmaOutOfBounds> {
     match offset.checked_add(len) {
         Some(end) if end <= region_len => Ok(offset),
-        _ => Err(DmaOutOfBounds { offset, len, region_len }),
+        _ => Err(DmaOutOfBounds {
+            offset,
+            len,
+            region_len,
+        }),
     }
 }
 
@@ -313,10 +317,15 @@ mod tests {
     #[test]
     fn poll_is_bounded_even_when_the_clock_is_frozen() {
         let mut tries = 0u32;
-        let result = poll_until(&FrozenClock, Duration::from_millis(10), Duration::from_millis(1), || {
-            tries += 1;
-            None::<()>
-        });
+        let result = poll_until(
+            &FrozenClock,
+            Duration::from_millis(10),
+            Duration::from_millis(1),
+            || {
+                tries += 1;
+                None::<()>
+            },
+        );
         assert!(result.is_err());
         assert!(tries <= 13, "{tries} tries for a 10 ms / 1 ms poll");
     }
@@ -325,12 +334,22 @@ mod tests {
     fn poll_returns_the_value_once_ready_and_times_out_otherwise() {
         let clock = VirtualClock(Cell::new(Duration::ZERO));
         let mut countdown = 3;
-        let ready = poll_until(&clock, Duration::from_millis(10), Duration::from_millis(1), || {
-            countdown -= 1;
-            (countdown == 0).then_some(7)
-        });
+        let ready = poll_until(
+            &clock,
+            Duration::from_millis(10),
+            Duration::from_millis(1),
+            || {
+                countdown -= 1;
+                (countdown == 0).then_some(7)
+            },
+        );
         assert_eq!(ready, Ok(7));
-        let timeout = poll_until(&clock, Duration::from_millis(5), Duration::from_millis(1), || None::<()>);
+        let timeout = poll_until(
+            &clock,
+            Duration::from_millis(5),
+            Duration::from_millis(1),
+            || None::<()>,
+        );
         assert!(timeout.expect_err("never ready").waited >= Duration::from_millis(5));
     }
 
@@ -353,7 +372,9 @@ mod tests {
     #[test]
     fn dma_accesses_are_bounds_checked() {
         let region = HeapRegion(std::vec![0; 4]);
-        region.write_u64(24, 0x1122_3344_5566_7788).expect("last word");
+        region
+            .write_u64(24, 0x1122_3344_5566_7788)
+            .expect("last word");
         assert_eq!(region.read_u32(24), Ok(0x5566_7788));
         assert_eq!(region.read_u32(27).expect("unaligned read"), 0x2233_4455);
         assert!(region.read_u64(25).is_err());
