@@ -655,8 +655,9 @@ impl EmuAdapter {
     /// then pause, then `MiniportHaltEx(NdisHaltDeviceSurpriseRemoved)`. Register reads return
     /// all-ones from the notification on.
     pub fn surprise_remove(mut self) -> Vec<Violation> {
-        self.pnp_event(NdisDevicePnPEventSurpriseRemoved);
+        // The device is gone before NDIS tells the miniport.
         self.shared.lock().surprise_removed = true;
+        self.pnp_event(NdisDevicePnPEventSurpriseRemoved);
         self.do_halt(NdisHaltDeviceSurpriseRemoved);
         self.violations()
     }

@@ -54,6 +54,23 @@ pub fn take_orphan_violations() -> Vec<Violation> {
     std::mem::take(&mut *registry::lock(&ORPHANS))
 }
 
+/// Every violation recorded for the adapter whose `MiniportAdapterHandle` was `handle`, also
+/// after it was halted (e.g. to see NDIS-HALT-6 from a stale call).
+#[must_use]
+pub fn violations_of_handle(handle: usize) -> Vec<Violation> {
+    match registry::get(handle) {
+        Some(registry::Entry {
+            kind: registry::Kind::Adapter(a),
+            ..
+        }) => a.lock().violations.clone(),
+        Some(registry::Entry {
+            kind: registry::Kind::DriverHandle(d),
+            ..
+        }) => d.lock().violations.clone(),
+        _ => Vec::new(),
+    }
+}
+
 /// The calling thread's IRQL as the emulator models it.
 #[must_use]
 pub fn current_irql() -> Irql {

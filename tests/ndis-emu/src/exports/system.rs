@@ -914,9 +914,9 @@ fn vf_ok(adapter: &AdapterShared, vf: NDIS_SRIOV_FUNCTION_ID, name: &str) -> boo
         );
         return false;
     }
-    match adapter.lock().virtualization {
+    let virtualization = adapter.lock().virtualization;
+    match virtualization {
         None => {
-            drop(adapter.lock());
             adapter.violate(
                 "NDIS-SRIOV-2",
                 format!("{name}(VF {vf}) while virtualization is not enabled"),
