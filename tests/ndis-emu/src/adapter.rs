@@ -170,9 +170,9 @@ pub struct SendCompletion {
 /// Only `nbl` is read; the other fields keep the memory the NBL points to alive.
 pub(crate) struct SendBuffers {
     pub nbl: Box<NET_BUFFER_LIST>,
-    pub _nbs: Vec<Box<NET_BUFFER>>,
-    pub _mdls: Vec<Box<MDL>>,
-    pub _data: Vec<Box<[u8]>>,
+    pub _nb: Box<NET_BUFFER>,
+    pub _mdl: Box<MDL>,
+    pub _data: Box<[u8]>,
 }
 
 // SAFETY: the buffers are plain heap memory handed to the miniport by address; the emulator

@@ -312,7 +312,7 @@ fn build_resources(config: &AdapterConfig) -> Vec<u64> {
         // SAFETY: descriptor `i < count` lies inside `storage`.
         unsafe {
             crate::raw::write(
-                base.add(header + i * descriptor)
+                base.wrapping_add(header + i * descriptor)
                     .cast::<CM_PARTIAL_RESOURCE_DESCRIPTOR>(),
                 d,
             )
@@ -926,24 +926,21 @@ impl EmuAdapter {
     ) -> OidOutcome {
         let r = storage.request.as_ref();
         let len = storage.buffer.len();
-        // SAFETY: reading the union view that matches the request type the emulator built.
-        let (written, read, needed) = unsafe {
-            match kind {
-                OidKind::Query(_) => (
-                    r.DATA.QUERY_INFORMATION.BytesWritten,
-                    0,
-                    r.DATA.QUERY_INFORMATION.BytesNeeded,
-                ),
-                OidKind::Set(_) => (
-                    0,
-                    r.DATA.SET_INFORMATION.BytesRead,
-                    r.DATA.SET_INFORMATION.BytesNeeded,
-                ),
-                OidKind::Method(..) => (
-                    r.DATA.METHOD_INFORMATION.BytesWritten,
-                    r.DATA.METHOD_INFORMATION.BytesRead,
-                    r.DATA.METHOD_INFORMATION.BytesNeeded,
-                ),
+        let (written, read, needed) = match kind {
+            OidKind::Query(_) => {
+                // SAFETY: the union view matching the request type the emulator built.
+                let q = unsafe { r.DATA.QUERY_INFORMATION };
+                (q.BytesWritten, 0, q.BytesNeeded)
+            }
+            OidKind::Set(_) => {
+                // SAFETY: as above.
+                let q = unsafe { r.DATA.SET_INFORMATION };
+                (0, q.BytesRead, q.BytesNeeded)
+            }
+            OidKind::Method(..) => {
+                // SAFETY: as above.
+                let q = unsafe { r.DATA.METHOD_INFORMATION };
+                (q.BytesWritten, q.BytesRead, q.BytesNeeded)
             }
         };
         if (status == NDIS_STATUS_INVALID_LENGTH || status == NDIS_STATUS_BUFFER_TOO_SHORT)
@@ -1034,9 +1031,9 @@ impl EmuAdapter {
                 nbl.SourceHandle = 0x5EED_0000 as NDIS_HANDLE;
                 SendBuffers {
                     nbl,
-                    _nbs: vec![nb],
-                    _mdls: vec![mdl],
-                    _data: vec![data],
+                    _nb: nb,
+                    _mdl: mdl,
+                    _data: data,
                 }
             })
             .collect();

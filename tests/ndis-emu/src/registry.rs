@@ -101,7 +101,7 @@ impl Kind {
             Kind::SharedMemoryEx { .. } => "shared memory (NdisAllocateSharedMemory)",
             Kind::Dma => "scatter/gather DMA handle",
             Kind::NblPool { .. } => "NBL pool",
-            Kind::NbPool { .. } => "NB pool",
+            Kind::NbPool => "NB pool",
             Kind::Nbl { .. } => "NBL",
             Kind::Nb { .. } => "NB",
             Kind::Mdl => "MDL",

@@ -22,6 +22,10 @@ const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisMRegisterMiniportDriver`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMRegisterMiniportDriver(
     DriverObject: PDRIVER_OBJECT,
@@ -156,6 +160,10 @@ pub unsafe extern "system" fn NdisMRegisterMiniportDriver(
 }
 
 /// `NdisMDeregisterMiniportDriver`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMDeregisterMiniportDriver(NdisMiniportDriverHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterMiniportDriver", (), || {
@@ -181,6 +189,10 @@ pub unsafe extern "system" fn NdisMDeregisterMiniportDriver(NdisMiniportDriverHa
 }
 
 /// `NdisSetOptionalHandlers`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisSetOptionalHandlers(
     NdisHandle: NDIS_HANDLE,
@@ -264,6 +276,10 @@ fn read_caps<T: AbiPod>(
 }
 
 /// `NdisMSetMiniportAttributes`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSetMiniportAttributes(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -603,6 +619,10 @@ pub(crate) fn require_registration(adapter: &AdapterShared, name: &str) {
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisOpenConfigurationEx`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisOpenConfigurationEx(
     ConfigObject: *mut NDIS_CONFIGURATION_OBJECT,
@@ -644,6 +664,10 @@ pub unsafe extern "system" fn NdisOpenConfigurationEx(
 }
 
 /// `NdisCloseConfiguration`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisCloseConfiguration(ConfigurationHandle: NDIS_HANDLE) {
     guard("NdisCloseConfiguration", (), || {
@@ -677,6 +701,10 @@ fn utf16_to_string(s: &NDIS_STRING) -> Option<String> {
 }
 
 /// `NdisReadConfiguration`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisReadConfiguration(
     Status: *mut NDIS_STATUS,
@@ -798,6 +826,10 @@ pub unsafe extern "system" fn NdisReadConfiguration(
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisAllocateMemoryWithTagPriority`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateMemoryWithTagPriority(
     NdisHandle: NDIS_HANDLE,
@@ -829,6 +861,10 @@ pub unsafe extern "system" fn NdisAllocateMemoryWithTagPriority(
 }
 
 /// `NdisFreeMemory`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeMemory(
     VirtualAddress: PVOID,
@@ -859,6 +895,10 @@ fn next_physical(length: usize) -> i64 {
 }
 
 /// `NdisMAllocateSharedMemory`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMAllocateSharedMemory(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -919,6 +959,10 @@ pub unsafe extern "system" fn NdisMAllocateSharedMemory(
 }
 
 /// `NdisMFreeSharedMemory`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMFreeSharedMemory(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -958,6 +1002,10 @@ pub unsafe extern "system" fn NdisMFreeSharedMemory(
 }
 
 /// `NdisAllocateSharedMemory` (NDIS 6.20+, VPort-aware).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateSharedMemory(
     NdisHandle: NDIS_HANDLE,
@@ -1029,7 +1077,7 @@ pub unsafe extern "system" fn NdisAllocateSharedMemory(
                 raw::write(
                     p.SGListBuffer
                         .cast::<u8>()
-                        .add(std::mem::size_of::<SCATTER_GATHER_LIST>())
+                        .wrapping_add(std::mem::size_of::<SCATTER_GATHER_LIST>())
                         .cast::<SCATTER_GATHER_ELEMENT>(),
                     element,
                 )
@@ -1048,6 +1096,10 @@ pub unsafe extern "system" fn NdisAllocateSharedMemory(
 }
 
 /// `NdisFreeSharedMemory`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeSharedMemory(
     NdisHandle: NDIS_HANDLE,
@@ -1076,6 +1128,10 @@ pub unsafe extern "system" fn NdisFreeSharedMemory(
 }
 
 /// `NdisMRegisterScatterGatherDma`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMRegisterScatterGatherDma(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1143,6 +1199,10 @@ pub unsafe extern "system" fn NdisMRegisterScatterGatherDma(
 }
 
 /// `NdisMDeregisterScatterGatherDma`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMDeregisterScatterGatherDma(NdisMiniportDmaHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterScatterGatherDma", (), || {
@@ -1172,6 +1232,10 @@ pub unsafe extern "system" fn NdisMDeregisterScatterGatherDma(NdisMiniportDmaHan
 
 /// `NdisMMapIoSpace`: maps a BAR from the resource list. The returned range is emulator memory
 /// registered for [`crate::mmio_read32`] / [`crate::mmio_write32`] routing to the backend.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMMapIoSpace(
     VirtualAddress: *mut PVOID,
@@ -1222,6 +1286,10 @@ pub unsafe extern "system" fn NdisMMapIoSpace(
 }
 
 /// `NdisMUnmapIoSpace`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMUnmapIoSpace(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1253,6 +1321,10 @@ pub unsafe extern "system" fn NdisMUnmapIoSpace(
 }
 
 /// `NdisMGetBusData`: PCI config space of this adapter.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMGetBusData(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1283,6 +1355,10 @@ pub unsafe extern "system" fn NdisMGetBusData(
 }
 
 /// `NdisMSetBusData`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSetBusData(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1338,6 +1414,10 @@ fn default_config_space(adapter: &AdapterShared, offset: u32, out: &mut [u8]) ->
 }
 
 /// `NdisGetHypervisorInfo`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGetHypervisorInfo(
     HypervisorInfo: *mut NDIS_HYPERVISOR_INFO,
@@ -1392,6 +1472,10 @@ pub unsafe extern "system" fn NdisGetHypervisorInfo(
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisMIndicateStatusEx`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMIndicateStatusEx(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1487,6 +1571,10 @@ pub unsafe extern "system" fn NdisMIndicateStatusEx(
 }
 
 /// `NdisMOidRequestComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMOidRequestComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1575,6 +1663,10 @@ fn complete_op(
 }
 
 /// `NdisMPauseComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMPauseComplete(MiniportAdapterHandle: NDIS_HANDLE) {
     guard("NdisMPauseComplete", (), || {
@@ -1593,6 +1685,10 @@ pub unsafe extern "system" fn NdisMPauseComplete(MiniportAdapterHandle: NDIS_HAN
 }
 
 /// `NdisMRestartComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMRestartComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1625,6 +1721,10 @@ pub unsafe extern "system" fn NdisMRestartComplete(
 }
 
 /// `NdisMResetComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMResetComplete(
     MiniportAdapterHandle: NDIS_HANDLE,

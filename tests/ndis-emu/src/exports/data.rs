@@ -84,6 +84,10 @@ fn new_nb(
 }
 
 /// `NdisAllocateNetBufferListPool`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateNetBufferListPool(
     NdisHandle: NDIS_HANDLE,
@@ -137,6 +141,10 @@ fn pool_in_use(pool: usize) -> usize {
 }
 
 /// `NdisFreeNetBufferListPool`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeNetBufferListPool(PoolHandle: NDIS_HANDLE) {
     guard("NdisFreeNetBufferListPool", (), || {
@@ -161,6 +169,10 @@ pub unsafe extern "system" fn NdisFreeNetBufferListPool(PoolHandle: NDIS_HANDLE)
 }
 
 /// `NdisAllocateNetBufferPool`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateNetBufferPool(
     NdisHandle: NDIS_HANDLE,
@@ -193,6 +205,10 @@ pub unsafe extern "system" fn NdisAllocateNetBufferPool(
 }
 
 /// `NdisFreeNetBufferPool`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeNetBufferPool(PoolHandle: NDIS_HANDLE) {
     guard("NdisFreeNetBufferPool", (), || {
@@ -305,6 +321,10 @@ fn allocate_nbl(
 }
 
 /// `NdisAllocateNetBufferAndNetBufferList`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateNetBufferAndNetBufferList(
     PoolHandle: NDIS_HANDLE,
@@ -330,6 +350,10 @@ pub unsafe extern "system" fn NdisAllocateNetBufferAndNetBufferList(
 }
 
 /// `NdisAllocateNetBufferList`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateNetBufferList(
     PoolHandle: NDIS_HANDLE,
@@ -343,6 +367,10 @@ pub unsafe extern "system" fn NdisAllocateNetBufferList(
 }
 
 /// `NdisFreeNetBufferList`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeNetBufferList(NetBufferList: *mut NET_BUFFER_LIST) {
     guard("NdisFreeNetBufferList", (), || {
@@ -373,6 +401,10 @@ pub unsafe extern "system" fn NdisFreeNetBufferList(NetBufferList: *mut NET_BUFF
 }
 
 /// `NdisAllocateNetBuffer`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateNetBuffer(
     PoolHandle: NDIS_HANDLE,
@@ -402,6 +434,10 @@ pub unsafe extern "system" fn NdisAllocateNetBuffer(
 }
 
 /// `NdisFreeNetBuffer`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeNetBuffer(NetBuffer: *mut NET_BUFFER) {
     guard("NdisFreeNetBuffer", (), || {
@@ -416,6 +452,10 @@ pub unsafe extern "system" fn NdisFreeNetBuffer(NetBuffer: *mut NET_BUFFER) {
 }
 
 /// `NdisAllocateMdl`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateMdl(
     NdisHandle: NDIS_HANDLE,
@@ -440,6 +480,10 @@ pub unsafe extern "system" fn NdisAllocateMdl(
 }
 
 /// `NdisFreeMdl`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeMdl(Mdl: *mut MDL) {
     guard("NdisFreeMdl", (), || {
@@ -512,7 +556,8 @@ pub(crate) fn first_nb_data(nbl: *const NET_BUFFER_LIST) -> Option<Vec<u8>> {
         }
         let take = (count - offset).min(remaining);
         // SAFETY: `MappedSystemVa` maps `ByteCount` bytes; `offset + take <= ByteCount`.
-        let bytes = unsafe { raw::copy_out(m.MappedSystemVa.cast::<u8>().add(offset), take) };
+        let bytes =
+            unsafe { raw::copy_out(m.MappedSystemVa.cast::<u8>().wrapping_add(offset), take) };
         out.extend_from_slice(&bytes);
         remaining -= take;
         mdl = m.Next;
@@ -529,6 +574,10 @@ fn nbl_next(nbl: *const NET_BUFFER_LIST) -> *mut NET_BUFFER_LIST {
 }
 
 /// `NdisMSendNetBufferListsComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSendNetBufferListsComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -619,6 +668,10 @@ fn complete_chain(adapter: &AdapterShared, head: *mut NET_BUFFER_LIST) {
 }
 
 /// `NdisMIndicateReceiveNetBufferLists`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMIndicateReceiveNetBufferLists(
     MiniportAdapterHandle: NDIS_HANDLE,

@@ -17,6 +17,10 @@ use crate::registry::{self, Kind};
 const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 
 /// `NdisReadNetworkAddress`: the `NetworkAddress` keyword (12 hex digits) if configured.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisReadNetworkAddress(
     Status: *mut NDIS_STATUS,
@@ -76,6 +80,10 @@ pub unsafe extern "system" fn NdisReadNetworkAddress(
 }
 
 /// `NdisFreeMemoryWithTagPriority`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeMemoryWithTagPriority(
     NdisHandle: NDIS_HANDLE,
@@ -106,6 +114,10 @@ pub unsafe extern "system" fn NdisFreeMemoryWithTagPriority(
 
 /// `NdisGetDataBuffer`: contiguous view of the first `BytesNeeded` bytes, copied to `Storage`
 /// when the data spans MDLs (or NULL without storage).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGetDataBuffer(
     NetBuffer: *mut NET_BUFFER,
@@ -159,6 +171,10 @@ pub unsafe extern "system" fn NdisGetDataBuffer(
 }
 
 /// `NdisQueryNetBufferPhysicalCount`: the number of MDL segments covering the data.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisQueryNetBufferPhysicalCount(NetBuffer: *mut NET_BUFFER) -> ULONG {
     guard("NdisQueryNetBufferPhysicalCount", 0, || {
@@ -235,6 +251,10 @@ fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize) -> Option<usize> {
 
 /// `NdisMAllocateNetBufferSGList`: builds the list and calls the driver's
 /// `MiniportProcessSGList` synchronously (as NDIS may).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
     NdisMiniportDmaHandle: NDIS_HANDLE,
@@ -308,6 +328,10 @@ pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
 }
 
 /// `NdisMFreeNetBufferSGList`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
     NdisMiniportDmaHandle: NDIS_HANDLE,
@@ -340,6 +364,10 @@ pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
 
 /// `NdisMAllocateSharedMemoryAsyncEx`: allocates on the worker thread and calls the driver's
 /// `MiniportSharedMemoryAllocateComplete`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMAllocateSharedMemoryAsyncEx(
     MiniportDmaHandle: NDIS_HANDLE,
@@ -372,6 +400,10 @@ pub unsafe extern "system" fn NdisMAllocateSharedMemoryAsyncEx(
 }
 
 /// `NdisBuildScatterGatherList`: not modelled (the drivers use NdisMAllocateNetBufferSGList).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisBuildScatterGatherList(
     NdisHandle: NDIS_HANDLE,
@@ -385,6 +417,10 @@ pub unsafe extern "system" fn NdisBuildScatterGatherList(
 }
 
 /// `NdisFreeScatterGatherList`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeScatterGatherList(
     NdisHandle: NDIS_HANDLE,
@@ -398,6 +434,10 @@ pub unsafe extern "system" fn NdisFreeScatterGatherList(
 }
 
 /// `NdisMNetPnPEvent`: accepted.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMNetPnPEvent(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -414,6 +454,10 @@ pub unsafe extern "system" fn NdisMNetPnPEvent(
 }
 
 /// `NdisMRegisterIoPortRange`: the emulated devices have no I/O ports.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMRegisterIoPortRange(
     PortOffset: *mut PVOID,
@@ -429,6 +473,10 @@ pub unsafe extern "system" fn NdisMRegisterIoPortRange(
 }
 
 /// `NdisMDeregisterIoPortRange`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMDeregisterIoPortRange(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -443,6 +491,10 @@ pub unsafe extern "system" fn NdisMDeregisterIoPortRange(
 }
 
 /// `NdisMGetDeviceProperty`: fake device objects; no resource lists.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMGetDeviceProperty(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -483,6 +535,10 @@ pub unsafe extern "system" fn NdisMGetDeviceProperty(
 }
 
 /// `NdisGetRssProcessorInformation`: not modelled (no RSS processor set on the emulator).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGetRssProcessorInformation(
     NdisHandle: NDIS_HANDLE,
@@ -501,6 +557,10 @@ pub unsafe extern "system" fn NdisGetRssProcessorInformation(
 }
 
 /// `NdisGetProcessorInformationEx`: not modelled.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGetProcessorInformationEx(
     NdisHandle: NDIS_HANDLE,
@@ -512,12 +572,20 @@ pub unsafe extern "system" fn NdisGetProcessorInformationEx(
 }
 
 /// `NdisGroupMaxProcessorCount`: two processors in group 0.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGroupMaxProcessorCount(Group: USHORT) -> ULONG {
     if Group == 0 { 2 } else { 0 }
 }
 
 /// `NdisWriteEventLogEntry`: accepted (not stored).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisWriteEventLogEntry(
     LogHandle: PVOID,
@@ -543,6 +611,10 @@ pub unsafe extern "system" fn NdisWriteEventLogEntry(
 /// `NdisWriteErrorLogEntry` is variadic in C; stable Rust cannot define a variadic function, so
 /// this definition takes the three fixed arguments (on x86-64 System V the caller's extra
 /// arguments are simply not read). Not covered by the signature check for that reason.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn NdisWriteErrorLogEntry(
     NdisAdapterHandle: NDIS_HANDLE,

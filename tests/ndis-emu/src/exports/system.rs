@@ -24,6 +24,10 @@ const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisAllocateTimerObject`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateTimerObject(
     NdisHandle: NDIS_HANDLE,
@@ -88,6 +92,10 @@ fn timer_of(handle: NDIS_HANDLE, name: &str) -> Option<(Arc<TimerObj>, Owner)> {
 }
 
 /// `NdisSetTimerObject`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisSetTimerObject(
     TimerObject: NDIS_HANDLE,
@@ -131,6 +139,10 @@ pub unsafe extern "system" fn NdisSetTimerObject(
 }
 
 /// `NdisCancelTimerObject`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisCancelTimerObject(TimerObject: NDIS_HANDLE) -> BOOLEAN {
     guard("NdisCancelTimerObject", 0, || {
@@ -143,6 +155,10 @@ pub unsafe extern "system" fn NdisCancelTimerObject(TimerObject: NDIS_HANDLE) ->
 }
 
 /// `NdisFreeTimerObject`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeTimerObject(TimerObject: NDIS_HANDLE) {
     guard("NdisFreeTimerObject", (), || {
@@ -239,6 +255,10 @@ pub(crate) fn timer_thread(adapter: &Arc<AdapterShared>) {
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisAllocateIoWorkItem`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateIoWorkItem(NdisObjectHandle: NDIS_HANDLE) -> NDIS_HANDLE {
     guard("NdisAllocateIoWorkItem", std::ptr::null_mut(), || {
@@ -264,6 +284,10 @@ pub unsafe extern "system" fn NdisAllocateIoWorkItem(NdisObjectHandle: NDIS_HAND
 }
 
 /// `NdisQueueIoWorkItem`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisQueueIoWorkItem(
     NdisIoWorkItemHandle: NDIS_HANDLE,
@@ -299,6 +323,10 @@ pub unsafe extern "system" fn NdisQueueIoWorkItem(
 }
 
 /// `NdisFreeIoWorkItem`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeIoWorkItem(NdisIoWorkItemHandle: NDIS_HANDLE) {
     guard("NdisFreeIoWorkItem", (), || {
@@ -320,6 +348,10 @@ pub unsafe extern "system" fn NdisFreeIoWorkItem(NdisIoWorkItemHandle: NDIS_HAND
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisMRegisterInterruptEx`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMRegisterInterruptEx(
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -459,6 +491,10 @@ fn interrupt_of(handle: NDIS_HANDLE, name: &str) -> Option<(Arc<InterruptObj>, O
 }
 
 /// `NdisMDeregisterInterruptEx`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMDeregisterInterruptEx(NdisInterruptHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterInterruptEx", (), || {
@@ -581,6 +617,10 @@ pub(crate) fn run_isr(
 }
 
 /// `NdisMQueueDpc`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMQueueDpc(
     NdisInterruptHandle: NDIS_HANDLE,
@@ -605,6 +645,10 @@ pub unsafe extern "system" fn NdisMQueueDpc(
 }
 
 /// `NdisMQueueDpcEx`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMQueueDpcEx(
     NdisInterruptHandle: NDIS_HANDLE,
@@ -630,6 +674,10 @@ pub unsafe extern "system" fn NdisMQueueDpcEx(
 }
 
 /// `NdisMSynchronizeWithInterruptEx`: runs the function at DIRQL under the interrupt lock.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSynchronizeWithInterruptEx(
     NdisInterruptHandle: NDIS_HANDLE,
@@ -661,6 +709,10 @@ pub unsafe extern "system" fn NdisMSynchronizeWithInterruptEx(
 }
 
 /// `NdisMConfigMSIXTableEntry`: accepted (the emulator has no MSI-X table to mask).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMConfigMSIXTableEntry(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -740,6 +792,10 @@ fn release(lock: *mut NDIS_SPIN_LOCK, name: &str) -> bool {
 }
 
 /// `NdisAllocateSpinLock`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAllocateSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisAllocateSpinLock", (), || {
@@ -761,6 +817,10 @@ pub unsafe extern "system" fn NdisAllocateSpinLock(SpinLock: *mut NDIS_SPIN_LOCK
 }
 
 /// `NdisFreeSpinLock`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisFreeSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisFreeSpinLock", (), || {
@@ -771,6 +831,10 @@ pub unsafe extern "system" fn NdisFreeSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
 }
 
 /// `NdisAcquireSpinLock`: raises to DISPATCH and saves the old IRQL in the lock.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisAcquireSpinLock", (), || {
@@ -790,7 +854,7 @@ pub unsafe extern "system" fn NdisAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK)
             raw::write(
                 SpinLock
                     .cast::<u8>()
-                    .add(std::mem::offset_of!(NDIS_SPIN_LOCK, OldIrql)),
+                    .wrapping_add(std::mem::offset_of!(NDIS_SPIN_LOCK, OldIrql)),
                 value.OldIrql,
             )
         };
@@ -798,6 +862,10 @@ pub unsafe extern "system" fn NdisAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK)
 }
 
 /// `NdisReleaseSpinLock`: restores the IRQL saved by the acquire.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisReleaseSpinLock", (), || {
@@ -813,6 +881,10 @@ pub unsafe extern "system" fn NdisReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK)
 }
 
 /// `NdisDprAcquireSpinLock`: caller must already run at DISPATCH.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisDprAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisDprAcquireSpinLock", (), || {
@@ -833,6 +905,10 @@ pub unsafe extern "system" fn NdisDprAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LO
 }
 
 /// `NdisDprReleaseSpinLock`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisDprReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisDprReleaseSpinLock", (), || {
@@ -847,6 +923,10 @@ pub unsafe extern "system" fn NdisDprReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LO
 // ---------------------------------------------------------------------------------------------
 
 /// `NdisMEnableVirtualization`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMEnableVirtualization(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -935,6 +1015,10 @@ fn vf_ok(adapter: &AdapterShared, vf: NDIS_SRIOV_FUNCTION_ID, name: &str) -> boo
 }
 
 /// `NdisMGetVirtualFunctionBusData`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMGetVirtualFunctionBusData(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -975,6 +1059,10 @@ pub unsafe extern "system" fn NdisMGetVirtualFunctionBusData(
 }
 
 /// `NdisMSetVirtualFunctionBusData`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSetVirtualFunctionBusData(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1013,6 +1101,10 @@ pub unsafe extern "system" fn NdisMSetVirtualFunctionBusData(
 }
 
 /// `NdisMGetVirtualFunctionLocation`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMGetVirtualFunctionLocation(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1055,6 +1147,10 @@ pub unsafe extern "system" fn NdisMGetVirtualFunctionLocation(
 }
 
 /// `NdisMQueryProbedBars`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMQueryProbedBars(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1093,6 +1189,10 @@ pub unsafe extern "system" fn NdisMQueryProbedBars(
 }
 
 /// `NdisMInvalidateConfigBlock` (PF).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMInvalidateConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1167,6 +1267,10 @@ fn config_block(
 }
 
 /// `NdisMReadConfigBlock` (VF backchannel).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMReadConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1180,6 +1284,10 @@ pub unsafe extern "system" fn NdisMReadConfigBlock(
 }
 
 /// `NdisMWriteConfigBlock` (VF backchannel).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMWriteConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
@@ -1206,6 +1314,10 @@ fn system_time_100ns() -> i64 {
 }
 
 /// `NdisGetCurrentSystemTime`.
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisGetCurrentSystemTime(pSystemTime: *mut LONGLONG) {
     guard("NdisGetCurrentSystemTime", (), || {
@@ -1217,6 +1329,10 @@ pub unsafe extern "system" fn NdisGetCurrentSystemTime(pSystemTime: *mut LONGLON
 }
 
 /// `NdisMSleep` (PASSIVE only).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
     guard("NdisMSleep", (), || {
@@ -1229,6 +1345,10 @@ pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
 
 /// `KeStallExecutionProcessor` (busy wait, any IRQL; bounded to 1 ms per call as the DDI asks
 /// callers to keep stalls short).
+///
+/// # Safety
+/// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
+/// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn KeStallExecutionProcessor(MicroSeconds: ULONG) {
     guard("KeStallExecutionProcessor", (), || {

@@ -727,9 +727,33 @@ unsafe extern "system" fn cancel_oid(ctx: NDIS_HANDLE, _request_id: PVOID) {
     }
 }
 
+fn read_nbl(p: *mut NET_BUFFER_LIST) -> NET_BUFFER_LIST {
+    // SAFETY: every NBL this miniport touches is valid (its own, or one NDIS handed over).
+    unsafe { p.read() }
+}
+
+fn write_nbl(p: *mut NET_BUFFER_LIST, v: NET_BUFFER_LIST) {
+    // SAFETY: as in `read_nbl`; the miniport owns the NBL while it writes it.
+    unsafe { p.write(v) }
+}
+
+fn nbl_next(p: *mut NET_BUFFER_LIST) -> *mut NET_BUFFER_LIST {
+    let v = read_nbl(p);
+    // SAFETY: the NBL_DATA view of the header union (plain pointers).
+    unsafe { v.NetBufferListHeader.NetBufferListData }.Next
+}
+
+fn set_nbl_next(p: *mut NET_BUFFER_LIST, next: *mut NET_BUFFER_LIST) {
+    let mut v = read_nbl(p);
+    v.NetBufferListHeader.NetBufferListData.Next = next;
+    write_nbl(p, v);
+}
+
 fn set_status(nbl: usize, status: NDIS_STATUS) {
-    // SAFETY: a send NBL the miniport owns until it completes it.
-    unsafe { (*(nbl as *mut NET_BUFFER_LIST)).StatusUnion.Status = status };
+    let p = nbl as *mut NET_BUFFER_LIST;
+    let mut v = read_nbl(p);
+    v.StatusUnion.Status = status;
+    write_nbl(p, v);
 }
 
 fn complete_list(a: &Adapter, nbls: &[usize], status: NDIS_STATUS, at_dispatch: bool) {
@@ -739,21 +763,12 @@ fn complete_list(a: &Adapter, nbls: &[usize], status: NDIS_STATUS, at_dispatch: 
     for (i, &nbl) in nbls.iter().enumerate() {
         set_status(nbl, status);
         let next = nbls.get(i + 1).copied().unwrap_or(0) as *mut NET_BUFFER_LIST;
-        // SAFETY: relinking send NBLs the miniport owns.
-        unsafe {
-            (*(nbl as *mut NET_BUFFER_LIST))
-                .NetBufferListHeader
-                .NetBufferListData
-                .Next = next
-        };
+        set_nbl_next(nbl as *mut NET_BUFFER_LIST, next);
         if a.faults.clobber_send_chain {
-            // SAFETY: deliberately dropping the NB chain of an owned NBL.
-            unsafe {
-                (*(nbl as *mut NET_BUFFER_LIST))
-                    .NetBufferListHeader
-                    .NetBufferListData
-                    .FirstNetBuffer = std::ptr::null_mut()
-            };
+            // Deliberately drop the NB chain of an owned NBL.
+            let mut v = read_nbl(nbl as *mut NET_BUFFER_LIST);
+            v.NetBufferListHeader.NetBufferListData.FirstNetBuffer = std::ptr::null_mut();
+            write_nbl(nbl as *mut NET_BUFFER_LIST, v);
         }
     }
     let mut flags = if at_dispatch {
@@ -790,8 +805,7 @@ unsafe extern "system" fn send(
     let mut cur = nbl;
     while !cur.is_null() {
         list.push(cur as usize);
-        // SAFETY: walking the chain NDIS handed over.
-        cur = unsafe { (*cur).NetBufferListHeader.NetBufferListData.Next };
+        cur = nbl_next(cur);
     }
     let at_dispatch = flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0;
     if a.paused.load(Ordering::SeqCst) {
@@ -811,8 +825,7 @@ unsafe extern "system" fn return_nbls(ctx: NDIS_HANDLE, nbl: *mut NET_BUFFER_LIS
     let a = adapter(ctx);
     let mut cur = nbl;
     while !cur.is_null() {
-        // SAFETY: walking our own returned NBLs.
-        let next = unsafe { (*cur).NetBufferListHeader.NetBufferListData.Next };
+        let next = nbl_next(cur);
         a.rx_free.lock().unwrap().push(cur as usize);
         cur = next;
     }
@@ -828,16 +841,18 @@ fn indicate_one(a: &Adapter, tag: u8) {
     };
     let Some(nbl) = nbl else { return };
     let p = nbl as *mut NET_BUFFER_LIST;
-    // SAFETY: our NBL; the pool gave it one NB with a 2048-byte data buffer behind its MDL.
-    let nb = unsafe { (*p).NetBufferListHeader.NetBufferListData.FirstNetBuffer };
-    // SAFETY: as above.
-    let mdl = unsafe { (*nb).NetBufferHeader.NetBufferData.MdlChain };
-    // SAFETY: as above.
-    let va = unsafe { (*mdl).MappedSystemVa }.cast::<u8>();
+    let v = read_nbl(p);
+    // SAFETY: the NBL_DATA view; the pool gave this NBL one NB with a 2048-byte data buffer.
+    let nb = unsafe { v.NetBufferListHeader.NetBufferListData }.FirstNetBuffer;
+    // SAFETY: the NB of our NBL is valid.
+    let nb_value = unsafe { nb.read() };
+    // SAFETY: the NET_BUFFER_DATA view of the header union.
+    let mdl = unsafe { nb_value.NetBufferHeader.NetBufferData }.MdlChain;
+    // SAFETY: the pool's MDL is valid.
+    let va = unsafe { mdl.read() }.MappedSystemVa.cast::<u8>();
     // SAFETY: writing 64 bytes into the 2048-byte buffer.
     unsafe { std::ptr::write_bytes(va, tag, 64) };
-    // SAFETY: our NBL.
-    unsafe { (*p).NetBufferListHeader.NetBufferListData.Next = std::ptr::null_mut() };
+    set_nbl_next(p, std::ptr::null_mut());
     let at_dispatch = ndis_emu::current_irql() >= ndis_emu::Irql::Dispatch;
     let mut flags = if at_dispatch {
         NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL
