@@ -73,23 +73,6 @@ impl PfAdapter {
     }
 }
 
-/// A placeholder identity until the hardware layer reads the NVM: a locally administered
-/// address (bit 1 of the first octet), never a real Intel OUI, so nobody mistakes it.
-fn skeleton_identity(device_id: u16) -> AdapterIdentity {
-    let [high, low] = device_id.to_be_bytes();
-    let address = [0x02, 0x1B, 0x21, high, low, 0x00];
-    AdapterIdentity {
-        permanent_address: address,
-        current_address: address,
-        mtu: 1500,
-        vendor_id: 0x00_1B21,
-        vendor_description: b"Intel igb SR-IOV Physical Function (Rust NDIS miniport)\0",
-        driver_version: (u32::from(DRIVER_VERSION.0) << 16) | u32::from(DRIVER_VERSION.1),
-        transmit_buffer_space: 256 * 2048,
-        receive_buffer_space: 256 * 2048,
-    }
-}
-
 impl MiniportDriver for PfDriver {
     type Adapter = PfAdapter;
 
@@ -137,7 +120,12 @@ impl MiniportDriver for PfDriver {
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
         // 3. General attributes.
-        let identity = skeleton_identity(device);
+        let identity = AdapterIdentity::placeholder(
+            device,
+            0x00,
+            b"Intel igb SR-IOV Physical Function (Rust NDIS miniport)\0",
+            DRIVER_VERSION,
+        );
         let link = LinkState::DISCONNECTED;
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
         let mut general = general_attributes(&identity, link, &oids);

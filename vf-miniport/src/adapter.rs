@@ -57,23 +57,6 @@ impl VfAdapter {
     }
 }
 
-fn skeleton_identity(device_id: u16) -> AdapterIdentity {
-    // Locally administered placeholder until the mailbox reset handshake returns the MAC the
-    // PF assigned.
-    let [high, low] = device_id.to_be_bytes();
-    let address = [0x02, 0x1B, 0x21, high, low, 0x01];
-    AdapterIdentity {
-        permanent_address: address,
-        current_address: address,
-        mtu: 1500,
-        vendor_id: 0x00_1B21,
-        vendor_description: b"Intel igb SR-IOV Virtual Function (Rust NDIS miniport)\0",
-        driver_version: (u32::from(DRIVER_VERSION.0) << 16) | u32::from(DRIVER_VERSION.1),
-        transmit_buffer_space: 256 * 2048,
-        receive_buffer_space: 256 * 2048,
-    }
-}
-
 impl MiniportDriver for VfDriver {
     type Adapter = VfAdapter;
 
@@ -102,7 +85,12 @@ impl MiniportDriver for VfDriver {
         };
         let generation = generation.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
 
-        let identity = skeleton_identity(device);
+        let identity = AdapterIdentity::placeholder(
+            device,
+            0x01,
+            b"Intel igb SR-IOV Virtual Function (Rust NDIS miniport)\0",
+            DRIVER_VERSION,
+        );
         let link = LinkState::DISCONNECTED;
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
         let mut general = general_attributes(&identity, link, &oids);

@@ -78,6 +78,33 @@ pub struct AdapterIdentity {
     pub receive_buffer_space: u32,
 }
 
+impl AdapterIdentity {
+    /// A placeholder identity for an igb function whose NVM / mailbox MAC is not read yet: a
+    /// locally administered address (bit 1 of the first octet set, so it is never mistaken for
+    /// a burned-in one) built from the PCI device id and a per-function byte.
+    #[must_use]
+    pub const fn placeholder(
+        device_id: u16,
+        function: u8,
+        vendor_description: &'static [u8],
+        driver_version: (u8, u8),
+    ) -> Self {
+        let [high, low] = device_id.to_be_bytes();
+        let address = [0x02, 0x1B, 0x21, high, low, function];
+        Self {
+            permanent_address: address,
+            current_address: address,
+            mtu: 1500,
+            // Intel's OUI 00-1B-21 in the low three bytes (OID_GEN_VENDOR_ID).
+            vendor_id: 0x00_1B21,
+            vendor_description,
+            driver_version: ((driver_version.0 as u32) << 16) | driver_version.1 as u32,
+            transmit_buffer_space: 256 * 2048,
+            receive_buffer_space: 256 * 2048,
+        }
+    }
+}
+
 /// The link as the driver knows it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct LinkState {
