@@ -4,7 +4,7 @@
 //! NdisMSetMiniportAttributes, as NDIS would see them.
 
 use ndis_abi::*;
-use ndis_emu::{AdapterConfig, EmuDriver};
+use ndis_emu::{AdapterConfig, EmuDriver, assert_no_violations};
 use pf_miniport::keywords::{RSS, RSS_OR_VMQ_PREFERENCE, SRIOV, SRIOV_PREFERRED, VMQ};
 
 /// What NDIS saw for one row.
@@ -59,8 +59,7 @@ fn run(row: &[(&str, u32)]) -> Reported {
     } else if reported.vmq {
         assert!(current_filter.NumQueues > 0, "VMQ reports its queues");
     }
-    let violations = adapter.finish();
-    assert!(violations.is_empty(), "{violations:#?}");
+    assert_no_violations(&adapter.finish());
     reported
 }
 

@@ -2,7 +2,7 @@
 //! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
 
 use ndis_abi::*;
-use ndis_emu::{AdapterConfig, EmuDriver};
+use ndis_emu::{AdapterConfig, EmuDriver, assert_no_violations};
 use pf_miniport::keywords;
 
 fn load() -> EmuDriver {
@@ -10,17 +10,10 @@ fn load() -> EmuDriver {
         .expect("DriverEntry registers the PF miniport")
 }
 
-fn assert_clean(what: &str, violations: &[ndis_emu::Violation]) {
-    assert!(
-        violations.is_empty(),
-        "{what}: NDIS rule violations: {violations:#?}"
-    );
-}
-
 #[test]
 fn two_full_lifecycles_with_no_violations_and_no_leaks() {
     let driver = load();
-    for round in 0..2 {
+    for _lifecycle in 0..2 {
         let adapter = driver
             .add_adapter(AdapterConfig::default())
             .expect("InitializeEx succeeds");
@@ -29,9 +22,9 @@ fn two_full_lifecycles_with_no_violations_and_no_leaks() {
         adapter.restart();
         adapter.pause();
         let violations = adapter.halt(NdisHaltDeviceDisabled);
-        assert_clean(&format!("lifecycle {round}"), &violations);
+        assert_no_violations(&violations);
     }
-    assert_clean("unload", &driver.unload());
+    assert_no_violations(&driver.unload());
 }
 
 #[test]
@@ -41,8 +34,8 @@ fn surprise_removal_with_no_violations() {
         .add_adapter(AdapterConfig::default())
         .expect("InitializeEx succeeds");
     adapter.restart();
-    assert_clean("surprise removal", &adapter.surprise_remove());
-    assert_clean("unload", &driver.unload());
+    assert_no_violations(&adapter.surprise_remove());
+    assert_no_violations(&driver.unload());
 }
 
 #[test]
@@ -72,7 +65,7 @@ fn sends_are_refused_honestly_while_paused_and_without_a_link() {
             .all(|completion| completion.status == NDIS_STATUS_MEDIA_DISCONNECTED),
         "{running:?}"
     );
-    assert_clean("sends", &adapter.finish());
+    assert_no_violations(&adapter.finish());
 }
 
 #[test]
@@ -112,5 +105,5 @@ fn attributes_report_sriov_capabilities_and_the_supported_oids() {
     let short = adapter.oid_query(OID_GEN_XMIT_OK, 2);
     assert_ne!(short.status, NDIS_STATUS_SUCCESS);
     assert_eq!(short.bytes_needed, 8);
-    assert_clean("attributes", &adapter.finish());
+    assert_no_violations(&adapter.finish());
 }

@@ -2,24 +2,17 @@
 //! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
 
 use ndis_abi::*;
-use ndis_emu::{AdapterConfig, EmuDriver, Partition};
+use ndis_emu::{AdapterConfig, EmuDriver, Partition, assert_no_violations};
 
 fn load() -> EmuDriver {
     EmuDriver::load(vf_miniport::miniport::portable_driver_entry)
         .expect("DriverEntry registers the VF miniport")
 }
 
-fn assert_clean(what: &str, violations: &[ndis_emu::Violation]) {
-    assert!(
-        violations.is_empty(),
-        "{what}: NDIS rule violations: {violations:#?}"
-    );
-}
-
 #[test]
 fn two_full_lifecycles_with_no_violations_and_no_leaks() {
     let driver = load();
-    for round in 0..2 {
+    for _lifecycle in 0..2 {
         let adapter = driver
             .add_adapter(AdapterConfig::vf())
             .expect("InitializeEx succeeds");
@@ -27,12 +20,9 @@ fn two_full_lifecycles_with_no_violations_and_no_leaks() {
         adapter.pause();
         adapter.restart();
         adapter.pause();
-        assert_clean(
-            &format!("lifecycle {round}"),
-            &adapter.halt(NdisHaltDeviceDisabled),
-        );
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
     }
-    assert_clean("unload", &driver.unload());
+    assert_no_violations(&driver.unload());
 }
 
 #[test]
@@ -42,8 +32,8 @@ fn surprise_removal_mid_run_with_no_violations() {
         .add_adapter(AdapterConfig::vf())
         .expect("InitializeEx succeeds");
     adapter.restart();
-    assert_clean("surprise removal", &adapter.surprise_remove());
-    assert_clean("unload", &driver.unload());
+    assert_no_violations(&adapter.surprise_remove());
+    assert_no_violations(&driver.unload());
 }
 
 #[test]
@@ -79,7 +69,7 @@ fn reports_vf_sriov_capabilities_only() {
         assist.hardware_receive_filter.is_none(),
         "only the PF reports receive filtering"
     );
-    assert_clean("capabilities", &adapter.finish());
+    assert_no_violations(&adapter.finish());
 }
 
 #[test]
@@ -94,8 +84,5 @@ fn refuses_to_come_up_in_the_parent_partition() {
         .err()
         .expect("a VF does not initialize in the parent partition");
     assert_eq!(error.status, NDIS_STATUS_NOT_SUPPORTED);
-    assert_clean(
-        "failed initialization leaves nothing behind",
-        &error.violations,
-    );
+    assert_no_violations(&error.violations);
 }
