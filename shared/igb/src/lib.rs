@@ -8,6 +8,9 @@
 //! * [`interrupts`]: IVAR, EITR and MSI-X cause numbering.
 //! * [`ring`]: advanced descriptor formats and the Rx/Tx ring engine (uses `alloc` for the
 //!   software ring of tokens, allocated fallibly).
+//! * [`queue`]: bringing one Rx/Tx queue up or down (PF or VF BAR).
+//! * [`pf_device`]: PF global reset, link, VMDq pools/switch and the "other" interrupt.
+//! * [`mailbox`]: the PF<->VF mailbox, both ends.
 #![no_std]
 
 extern crate alloc;
@@ -16,5 +19,7 @@ pub mod filters;
 pub mod ids;
 pub mod interrupts;
 pub mod mailbox;
+pub mod pf_device;
+pub mod queue;
 pub mod regs;
 pub mod ring;

@@ -22,6 +22,10 @@ pub const STATUS: PfReg = reg(0x0008);
 pub const CTRL_EXT: PfReg = reg(0x0018);
 /// General-purpose interrupt enable (MSI-X mode selection).
 pub const GPIE: PfReg = reg(0x1514);
+/// EEPROM/NVM control: AUTO_RD (bit 9) reports that the post-reset NVM load finished.
+pub const EECD: PfReg = reg(0x0010);
+/// MDI control: the PHY's management interface (82576 datasheet 8.2.4).
+pub const MDIC: PfReg = reg(0x0020);
 
 /// CTRL bits.
 pub mod ctrl {
@@ -55,6 +59,37 @@ pub mod status {
     pub const IOV_MODE: u32 = 1 << 18;
     /// PCIe master requests still pending (clears after CTRL.GIO_MASTER_DISABLE).
     pub const GIO_MASTER_ENABLE: u32 = 1 << 19;
+}
+
+/// Bits of [`EECD`].
+pub mod eecd {
+    /// NVM auto-read done after reset.
+    pub const AUTO_RD: u32 = 1 << 9;
+}
+
+/// Fields of [`MDIC`] (82576 datasheet 8.2.4).
+pub mod mdic {
+    /// Data (bits 15:0).
+    pub const DATA_MASK: u32 = 0xFFFF;
+    /// PHY register address (bits 20:16).
+    pub const REGADD_SHIFT: u32 = 16;
+    /// PHY address (bits 25:21); the internal copper PHY is at address 1.
+    pub const PHYADD_SHIFT: u32 = 21;
+    /// Opcode "write" (bits 27:26 = 01).
+    pub const OP_WRITE: u32 = 0b01 << 26;
+    /// Opcode "read" (bits 27:26 = 10).
+    pub const OP_READ: u32 = 0b10 << 26;
+    /// Ready: the access finished (set by hardware).
+    pub const READY: u32 = 1 << 28;
+    /// Error: the PHY did not answer.
+    pub const ERROR: u32 = 1 << 30;
+    /// The internal PHY's address.
+    pub const INTERNAL_PHY: u32 = 1;
+    /// PHY register 0 (IEEE 802.3 clause 22 control).
+    pub const PHY_CONTROL: u32 = 0;
+    /// PHY control: restart auto-negotiation (bit 9), enable it (bit 12), 1000 Mb/s full
+    /// duplex speed selection bits (6 and 8): 0x1340, what e1000 drivers write.
+    pub const PHY_CONTROL_RESTART_AUTONEG: u32 = 0x1340;
 }
 
 /// CTRL_EXT bits.
