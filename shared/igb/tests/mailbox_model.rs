@@ -204,9 +204,19 @@ fn reset_handshake_returns_the_administratively_set_mac() {
 
     let outcome = vf0.reset().expect("handshake");
     assert_eq!(outcome.assigned_mac, Some(ADMIN_MAC));
-    assert!(outcome.cts);
+    // The reply's first word is exactly VF_RESET|ACK: Linux igbvf compares it for equality
+    // and rejects a reply carrying CTS (found in the QEMU tier, scenario b).
+    let word0 = rig
+        .regs
+        .read(pf::vmbmem(0, 0).expect("VF 0 message word 0"));
+    assert_eq!(word0, 0x8000_0001, "reset reply word 0 = {word0:#x}");
+    assert!(!outcome.cts);
     assert_eq!(vf0.state(), LinkState::Ready);
     assert_eq!(vf0.mac(), Some(ADMIN_MAC));
+    // CTS arrives with the next reply; only then is the mailbox side of the link healthy.
+    assert!(!vf0.is_healthy());
+    vf0.set_lpe(1522).expect("SET_LPE");
+    assert!(vf0.clear_to_send());
     assert!(vf0.is_healthy());
 
     // What the hardware does: the VF's RAR (filled from the end) matches the admin MAC for
@@ -290,6 +300,39 @@ fn set_mac_is_refused_when_the_admin_mac_is_set() {
     );
     assert_eq!(rig.vlans_of(0), vec![42]);
     assert_eq!(rig.nacks(0, NackReason::AdminVlan), 1);
+}
+
+#[test]
+fn mac_filter_clears_are_acked_and_extra_filters_refused() {
+    // Linux igbvf sends SET_MAC_ADDR/MSGINFO 1 ("clear extra unicast filters") on every
+    // Rx-mode change; a PF that NACKs it logs a well-behaved VF as misbehaving (seen against
+    // igbvf in the QEMU tier). This PF grants no extra filters, so ADD is refused by policy.
+    let rig = Rig::new(1);
+    rig.set_policy(0, admin_mac_policy());
+    let mut vf0 = rig.vf(0);
+    vf0.reset().expect("handshake");
+    assert_eq!(
+        raw_exchange(&mut vf0, &VfRequest::ClearMacFilters.encode()),
+        PfMessage::Reply {
+            id: id::SET_MAC_ADDR,
+            info: 1,
+            accepted: true,
+            cts: true
+        }
+    );
+    assert_eq!(
+        raw_exchange(&mut vf0, &VfRequest::AddMacFilter(OWN_MAC).encode()),
+        PfMessage::Reply {
+            id: id::SET_MAC_ADDR,
+            info: 2,
+            accepted: false,
+            cts: true
+        }
+    );
+    assert_eq!(rig.nacks(0, NackReason::Malformed), 0);
+    assert_eq!(rig.nacks(0, NackReason::NotPermitted), 1);
+    // Only the admin MAC's RAR entry exists for pool 0.
+    assert_eq!(rig.rar(0).mac, ADMIN_MAC);
 }
 
 #[test]
@@ -442,7 +485,7 @@ fn malformed_messages_are_nacked_and_counted() {
     assert!(!rig.rar(1).valid, "nothing was programmed");
     assert_eq!(vf1.set_mac(OWN_MAC), Err(VfLinkError::NotReady));
 
-    // NACK logging is rate-limited per VF: VF0's three NACKs within 2 s gave one entry.
+    // NACK logging is rate-limited per VF and reason: VF0's three NACKs within 2 s gave one entry.
     let log_entries = |vf: u8| {
         rig.pf
             .borrow()

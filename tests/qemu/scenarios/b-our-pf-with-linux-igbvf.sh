@@ -38,17 +38,19 @@ in0() { nsenter -t "$NS0" -n "$@"; }
 in1() { nsenter -t "$NS1" -n "$@"; }
 in0 sh -c "ip link set lo up; ip link set $N0 up; ip addr add 10.0.2.31/24 dev $N0"
 in1 sh -c "ip link set lo up; ip link set $N1 up; ip addr add 10.0.2.32/24 dev $N1"
-check "VF0 carrier" wait_for 20 in0 grep -qx 1 "/sys/class/net/$N0/carrier"
-check "VF1 carrier" wait_for 20 in1 grep -qx 1 "/sys/class/net/$N1/carrier"
+carrier() { nsenter -t "$1" -n ip link show "$2" | grep -q LOWER_UP; }
+check "VF0 carrier" wait_for 20 carrier "$NS0" "$N0"
+check "VF1 carrier" wait_for 20 carrier "$NS1" "$N1"
 
 check "VF0 -> gateway" in0 ping -c 3 -W 3 "$GATEWAY_IP"
 check "VF1 -> gateway" in1 ping -c 3 -W 3 "$GATEWAY_IP"
 check "VF0 -> VF1" in0 ping -c 3 -W 3 10.0.2.32
 check "VF1 -> VF0" in1 ping -c 3 -W 3 10.0.2.31
 check "VF0 -> our PF" in0 ping -c 3 -W 3 "$PF_IP"
-RX0=$(in0 cat "/sys/class/net/$N0/statistics/rx_packets")
-TX0=$(in0 cat "/sys/class/net/$N0/statistics/tx_packets")
-RX1=$(in1 cat "/sys/class/net/$N1/statistics/rx_packets")
+# /proc/net/dev fields: 3 = rx packets, 11 = tx packets ("eth0:" is field 1).
+RX0=$(in0 awk -v dev="$N0:" '$1 == dev { print $3 }' /proc/net/dev)
+TX0=$(in0 awk -v dev="$N0:" '$1 == dev { print $11 }' /proc/net/dev)
+RX1=$(in1 awk -v dev="$N1:" '$1 == dev { print $3 }' /proc/net/dev)
 log "igbvf counters: $N0 rx=$RX0 tx=$TX0, $N1 rx=$RX1"
 # 9 echo replies at least on VF0 (gateway, VF1, PF), plus ARP.
 [ "$RX0" -ge 9 ] && [ "$TX0" -ge 9 ] && [ "$RX1" -ge 6 ] || fail "igbvf counters too low"
@@ -65,4 +67,7 @@ report() { sed -n "s/^$1=//p" "$CONTROL/report"; }
 [ "$(report vf1.pool_rx)" -ge 6 ] || fail "VF1 pool Rx counter $(report vf1.pool_rx)"
 [ "$(report pf.responded)" -ge 3 ] || fail "our PF answered $(report pf.responded) frames"
 [ "$(report interrupts)" -ge 1 ] || fail "no mailbox interrupt through the MSI-X eventfd"
+# A well-behaved Linux VF must never be told its messages are malformed.
+[ -z "$(report vf0.nacks.Malformed)$(report vf1.nacks.Malformed)" ] ||
+    fail "our PF NACKed igbvf messages as malformed: $(grep '^event' "$CONTROL/report")"
 pass "igbvf got our MACs; VF<->gateway, VF<->VF (internal switch), VF->PF; mailbox served on $(report interrupts) interrupts"

@@ -13,7 +13,13 @@ GATEWAY_IP=10.0.2.2
 IPROUTE2=/opt/iproute2/ip
 
 log() { echo "[scenario] $*"; }
-fail() { log "FAIL: $*"; echo "FAIL $*" >> "$RESULT"; exit 1; }
+fail() {
+    log "FAIL: $*"
+    echo "FAIL $*" >> "$RESULT"
+    log "kernel messages about the NIC:"
+    dmesg | grep -iE 'igb|vfio|dmar' | tail -n 25
+    exit 1
+}
 pass() { log "PASS: $*"; echo "PASS $*" >> "$RESULT"; }
 # check "what" command...: runs the command, fails the scenario with "what" if it fails.
 check() {

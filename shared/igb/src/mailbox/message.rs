@@ -231,6 +231,11 @@ pub enum VfRequest {
     Reset,
     /// SET_MAC_ADDR with MSGINFO 0: set the VF's primary MAC.
     SetMacAddr(MacAddr),
+    /// SET_MAC_ADDR with MSGINFO 1 (`E1000_VF_MAC_FILTER_CLR`): drop every extra unicast
+    /// filter of the VF. Linux igbvf sends it on every Rx-mode change (§5.3).
+    ClearMacFilters,
+    /// SET_MAC_ADDR with MSGINFO 2 (`E1000_VF_MAC_FILTER_ADD`): add an extra unicast filter.
+    AddMacFilter(MacAddr),
     /// SET_MULTICAST: the VF's multicast hash list; `overflow` (the DPDK VF's MSGINFO bit 7)
     /// asks for multicast promiscuous because the VF had more than 30 addresses.
     SetMulticast {
@@ -296,6 +301,13 @@ pub enum MalformedMessage {
     BadReplyFlags(u32),
 }
 
+/// SET_MAC_ADDR MSGINFO: set the primary MAC.
+const MAC_INFO_PRIMARY: u8 = 0;
+/// SET_MAC_ADDR MSGINFO: clear the extra unicast filters (Linux `E1000_VF_MAC_FILTER_CLR`).
+const MAC_INFO_FILTER_CLEAR: u8 = 1;
+/// SET_MAC_ADDR MSGINFO: add an extra unicast filter (Linux `E1000_VF_MAC_FILTER_ADD`).
+const MAC_INFO_FILTER_ADD: u8 = 2;
+
 /// Words a request of `message_id` occupies (header included), `None` for unknown IDs.
 #[must_use]
 pub const fn request_len(message_id: u16) -> Option<usize> {
@@ -315,7 +327,7 @@ impl VfRequest {
     pub const fn id(&self) -> u16 {
         match self {
             Self::Reset => id::RESET,
-            Self::SetMacAddr(_) => id::SET_MAC_ADDR,
+            Self::SetMacAddr(_) | Self::ClearMacFilters | Self::AddMacFilter(_) => id::SET_MAC_ADDR,
             Self::SetMulticast { .. } => id::SET_MULTICAST,
             Self::SetVlan { .. } => id::SET_VLAN,
             Self::SetLpe { .. } => id::SET_LPE,
@@ -329,11 +341,22 @@ impl VfRequest {
         let mut message = Message::zeroed(1);
         match *self {
             Self::Reset => message.set(0, make_header(id::RESET, 0)),
-            Self::SetMacAddr(mac) => {
+            Self::SetMacAddr(mac) | Self::AddMacFilter(mac) => {
+                let info = if matches!(self, Self::SetMacAddr(_)) {
+                    MAC_INFO_PRIMARY
+                } else {
+                    MAC_INFO_FILTER_ADD
+                };
                 let (low, high) = mac_words(&mac);
-                message.set(0, make_header(id::SET_MAC_ADDR, 0));
+                message.set(0, make_header(id::SET_MAC_ADDR, info));
                 message.set(1, low);
                 message.set(2, high);
+            }
+            // Three words like every SET_MAC_ADDR (igbvf sends a zero address).
+            Self::ClearMacFilters => {
+                message.set(0, make_header(id::SET_MAC_ADDR, MAC_INFO_FILTER_CLEAR));
+                message.set(1, 0);
+                message.set(2, 0);
             }
             Self::SetMulticast { hashes, overflow } => {
                 let flag = if overflow { MULTICAST_OVERFLOW } else { 0 };
@@ -408,10 +431,12 @@ impl VfRequest {
         };
         match message_id {
             id::RESET if info == 0 => Ok(Self::Reset),
-            // MSGINFO 1/2 (extra unicast filters, newer Linux) are not supported: malformed
-            // for this PF, which NACKs them like an unknown sub-command.
-            id::SET_MAC_ADDR if info == 0 => {
+            id::SET_MAC_ADDR if info == MAC_INFO_PRIMARY => {
                 Ok(Self::SetMacAddr(mac_from_words(words[1], words[2])))
+            }
+            id::SET_MAC_ADDR if info == MAC_INFO_FILTER_CLEAR => Ok(Self::ClearMacFilters),
+            id::SET_MAC_ADDR if info == MAC_INFO_FILTER_ADD => {
+                Ok(Self::AddMacFilter(mac_from_words(words[1], words[2])))
             }
             id::SET_MULTICAST => {
                 let count = usize::from(info & MULTICAST_COUNT_MASK);
@@ -630,6 +655,22 @@ mod tests {
                 info: 2
             })
         );
+        // Linux igbvf's MAC-filter sub-commands decode; any other MSGINFO does not.
+        assert_eq!(
+            VfRequest::decode(&[make_header(id::SET_MAC_ADDR, 1), 0, 0]),
+            Ok(VfRequest::ClearMacFilters)
+        );
+        assert_eq!(
+            VfRequest::decode(&[make_header(id::SET_MAC_ADDR, 2), 0x0300_0002, 0x0504]),
+            Ok(VfRequest::AddMacFilter([2, 0, 0, 3, 4, 5]))
+        );
+        assert_eq!(
+            VfRequest::decode(&[make_header(id::SET_MAC_ADDR, 3), 0, 0]),
+            Err(MalformedMessage::BadInfo {
+                id: id::SET_MAC_ADDR,
+                info: 3
+            })
+        );
         assert_eq!(
             VfRequest::decode(&[make_header(id::SET_MAC_ADDR, 0), 1]),
             Err(MalformedMessage::Truncated {
@@ -699,6 +740,8 @@ mod tests {
             prop_oneof![
                 Just(VfRequest::Reset),
                 any::<[u8; 6]>().prop_map(VfRequest::SetMacAddr),
+                Just(VfRequest::ClearMacFilters),
+                any::<[u8; 6]>().prop_map(VfRequest::AddMacFilter),
                 (
                     proptest::collection::vec(0u16..0x1000, 0..=30),
                     any::<bool>()

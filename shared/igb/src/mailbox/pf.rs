@@ -48,7 +48,8 @@ pub const DEFAULT_REQUEST_BUDGET: u8 = 4;
 /// Default cap on VLANs one VF may hold in the shared 32-entry VLVF table.
 pub const DEFAULT_MAX_VLANS_PER_VF: u8 = 8;
 
-/// NACKs of one VF are logged at most once per this interval (Linux igb, §5.6).
+/// NACKs of one VF for one reason are logged at most once per this interval (Linux igb
+/// rate-limits its NACK messages the same way, §5.6).
 pub const NACK_LOG_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Entries kept in the event log ring.
@@ -265,7 +266,9 @@ struct VfSlot {
     multicast: MulticastHashes,
     multicast_promiscuous: bool,
     vlans: [Option<VlanId>; VF_VLAN_SLOTS],
-    last_nack_log: Option<Duration>,
+    /// When a NACK of each reason was last logged: the rate limit is per reason, so a
+    /// stream of one kind of refusal cannot hide the first instance of another.
+    last_nack_log: [Option<Duration>; NackReason::COUNT],
     /// When the PF last posted a message (STS) the VF has not acknowledged yet.
     unacked_since: Option<Duration>,
     /// An unsolicited control message waiting to be delivered (its CTS flag).
@@ -287,7 +290,7 @@ impl VfSlot {
         multicast: MulticastHashes::EMPTY,
         multicast_promiscuous: false,
         vlans: [None; VF_VLAN_SLOTS],
-        last_nack_log: None,
+        last_nack_log: [None; NackReason::COUNT],
         unacked_since: None,
         pending_control: None,
         counters: VfCounters {
@@ -625,7 +628,11 @@ impl PfMailbox {
             Decision::AckReset(mac) => {
                 let counters = &mut self.vfs[vf].counters;
                 counters.acks = counters.acks.saturating_add(1);
-                PfMessage::ResetAck { mac, cts: true }
+                // Word 0 is exactly VF_RESET|ACK, without CTS: Linux igbvf compares it for
+                // equality (`e1000_reset_hw_vf`) and treats anything else as a failed reset
+                // (random MAC, "PF still in reset state"). Found against igbvf in the QEMU
+                // tier; Linux igb's PF replies the same way. CTS rides on the next reply.
+                PfMessage::ResetAck { mac, cts: false }
             }
             Decision::Nack(reason, malformed) => {
                 self.record_nack(vf, message_id, reason, malformed, clock);
@@ -663,11 +670,14 @@ impl PfMailbox {
             return;
         }
         let now = clock.now();
-        let due = slot
-            .last_nack_log
-            .is_none_or(|last| now.saturating_sub(last) >= NACK_LOG_INTERVAL);
+        let last_logged = slot.last_nack_log.get_mut(reason.index());
+        let due = last_logged.as_ref().is_some_and(|last| {
+            last.is_none_or(|last| now.saturating_sub(last) >= NACK_LOG_INTERVAL)
+        });
         if due {
-            slot.last_nack_log = Some(now);
+            if let Some(last) = last_logged {
+                *last = Some(now);
+            }
             self.log.push(Event {
                 // vf < 7.
                 vf: vf as u8,
@@ -712,6 +722,14 @@ impl PfMailbox {
                 self.write_rar(vf, Some(mac), regs);
                 Decision::Ack
             }
+            // This PF grants no extra unicast filters (one RAR entry per VF, §2.3), so a
+            // VF never has any to clear: ACK, as Linux igb does for a VF without filters.
+            // igbvf sends the clear on every Rx-mode change; a NACK would be logged as
+            // misbehaviour of a well-behaved VF (found against igbvf in the QEMU tier).
+            VfRequest::ClearMacFilters => Decision::Ack,
+            // Extra unicast filters are not offered (Linux igb refuses them too when the
+            // administrator set the MAC and the VF is not trusted).
+            VfRequest::AddMacFilter(_) => Decision::Nack(NackReason::NotPermitted, None),
             VfRequest::SetMulticast { hashes, overflow } => {
                 if overflow && !self.vfs[vf].policy.allow_multicast_promiscuous {
                     return Decision::Nack(NackReason::NotPermitted, None);

@@ -595,6 +595,8 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
     fn forget(&mut self, request: &VfRequest) {
         match *request {
             VfRequest::SetMacAddr(_) => self.desired.mac = None,
+            // Never remembered for replay.
+            VfRequest::ClearMacFilters | VfRequest::AddMacFilter(_) => {}
             VfRequest::SetMulticast { .. } => self.desired.multicast = MulticastHashes::EMPTY,
             VfRequest::SetPromisc { .. } => self.desired.multicast_promiscuous = false,
             VfRequest::SetVlan { vid, .. } => {

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use igb::ids::Generation;
-use igb::mailbox::pf::{PfMailbox, VfPolicy};
+use igb::mailbox::pf::{NackReason, PfMailbox, VfPolicy};
 use igb::pf_device::{LinkStatus, PfDevice};
 use igb::regs::PfBar;
 use igb::regs::PfReg;
@@ -28,6 +28,19 @@ use crate::sysfs;
 use crate::vfio::{EventFd, Uuid, VfioBar, VfioContainer, VfioDevice};
 
 const GENERATION: Generation = Generation::I82576;
+const ALL_NACK_REASONS: [NackReason; NackReason::COUNT] = [
+    NackReason::Malformed,
+    NackReason::NotClearToSend,
+    NackReason::AdminMac,
+    NackReason::AdminVlan,
+    NackReason::InvalidMac,
+    NackReason::MacInUse,
+    NackReason::InvalidFrameSize,
+    NackReason::VlanLimit,
+    NackReason::VlanTableFull,
+    NackReason::NotPermitted,
+    NackReason::NoMacAssigned,
+];
 /// The PF's "other" cause vector (mailbox, VFLR, link).
 const OTHER_VECTOR: u32 = 0;
 const LINK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -305,8 +318,22 @@ impl Pf<'_> {
             let _ = writeln!(out, "vf{vf}.resets={}", counters.resets);
             let _ = writeln!(out, "vf{vf}.nacks={}", counters.nacks);
             let _ = writeln!(out, "vf{vf}.flrs={}", counters.flrs);
+            // Why requests were refused, so a reader can tell policy from protocol errors.
+            for reason in ALL_NACK_REASONS {
+                let count = counters
+                    .nacks_by_reason
+                    .get(reason.index())
+                    .copied()
+                    .unwrap_or(0);
+                if count > 0 {
+                    let _ = writeln!(out, "vf{vf}.nacks.{reason:?}={count}");
+                }
+            }
             let _ = writeln!(out, "vf{vf}.pool_rx={}", self.pool_counter(pf::pvfgprc(vf)));
             let _ = writeln!(out, "vf{vf}.pool_tx={}", self.pool_counter(pf::pvfgptc(vf)));
+        }
+        for event in self.mailbox.log().iter() {
+            let _ = writeln!(out, "event.vf{}={:?}", event.vf, event.kind);
         }
         out
     }

@@ -125,7 +125,8 @@ pub fn run(args: &VfArgs) -> Result<(), String> {
     let good_rx = counters_after.0.wrapping_sub(counters_before.0);
     let good_tx = counters_after.1.wrapping_sub(counters_before.1);
     println!(
-        "vf: frames sent={} tx-completions={} received={} | VFGPTC+={} VFGPRC+={} | \
+        "vf: since the last ring bring-up: frames sent={} tx-completions={} received={} | \
+         VFGPTC+={} VFGPRC+={} | \
          ring rx bad-writebacks={} tx bad-writebacks={} | interrupts rx={} tx={} mailbox={} | \
          arp replies={} echo replies={} mismatched={} | link stats {:?}",
         port_counters.sent,
