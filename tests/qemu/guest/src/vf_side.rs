@@ -55,6 +55,14 @@ pub struct VfArgs {
     pub reset_pf_command: Option<String>,
 }
 
+/// Whether a failed handshake may be retried.
+enum Retry {
+    /// The PF is busy (resetting, not answering): start over.
+    Later(String),
+    /// A real failure (wrong MAC, protocol error).
+    Never(String),
+}
+
 /// Interrupt and traffic counts the scenario reports.
 #[derive(Debug, Default)]
 struct Tally {
@@ -171,38 +179,72 @@ pub fn run(args: &VfArgs) -> Result<(), String> {
 }
 
 impl<'a> Vf<'a> {
-    /// VTCTRL.RST + VF_RESET: the PF must hand us `expect_mac`; then SET_LPE.
+    /// VTCTRL.RST + VF_RESET: the PF must hand us `expect_mac`; then SET_LPE. A PF that
+    /// resets while we talk to it (Linux igb re-initialises itself right after SR-IOV is
+    /// enabled) makes a request time out; like Linux igbvf's watchdog, start over with a new
+    /// reset handshake, until `PF_RESET_TIMEOUT`.
     fn handshake(&mut self, args: &VfArgs) -> Result<(), String> {
         let deadline = Instant::now() + PF_RESET_TIMEOUT;
-        let outcome = loop {
-            match self.link.reset() {
-                Ok(outcome) => break outcome,
-                // RSTI still set: the PF is not ready yet (igb-hardware.md §3 checklist).
-                Err(VfLinkError::PfResetInProgress) if Instant::now() < deadline => {
+        let mut attempts = 0u32;
+        loop {
+            attempts += 1;
+            match self.try_handshake(args) {
+                Ok(()) => {
+                    println!("vf: handshake and SET_LPE done after {attempts} attempt(s)");
+                    return Ok(());
+                }
+                Err(Retry::Later(why)) if Instant::now() < deadline => {
+                    println!("vf: attempt {attempts}: {why}; the PF is busy, starting over");
                     std::thread::sleep(Duration::from_millis(100));
                 }
-                Err(error) => return Err(format!("reset handshake: {error:?}")),
+                Err(Retry::Later(why) | Retry::Never(why)) => return Err(why),
             }
+        }
+    }
+
+    fn try_handshake(&mut self, args: &VfArgs) -> Result<(), Retry> {
+        let transient = |error: &VfLinkError| {
+            matches!(
+                error,
+                VfLinkError::PfResetInProgress
+                    | VfLinkError::NotReady
+                    | VfLinkError::Mailbox(_)
+                    | VfLinkError::NoReply
+                    | VfLinkError::Nacked { cts: false, .. }
+            )
         };
-        let assigned = outcome
-            .assigned_mac
-            .ok_or("the PF NACKed VF_RESET: no MAC assigned")?;
+        let outcome = self.link.reset().map_err(|error| {
+            let why = format!("reset handshake: {error:?}");
+            if transient(&error) {
+                Retry::Later(why)
+            } else {
+                Retry::Never(why)
+            }
+        })?;
+        let assigned = outcome.assigned_mac.ok_or(Retry::Never(
+            "the PF NACKed VF_RESET: no MAC assigned".into(),
+        ))?;
         println!(
             "vf: reset handshake done, assigned MAC {} (cts={})",
             net::format_mac(&assigned),
             outcome.cts
         );
         if assigned != args.expect_mac {
-            return Err(format!(
+            return Err(Retry::Never(format!(
                 "the PF assigned {} but the administrator set {}",
                 net::format_mac(&assigned),
                 net::format_mac(&args.expect_mac)
-            ));
+            )));
         }
         self.mac = assigned;
-        self.link
-            .set_lpe(args.max_frame)
-            .map_err(|error| format!("SET_LPE {}: {error:?}", args.max_frame))?;
+        self.link.set_lpe(args.max_frame).map_err(|error| {
+            let why = format!("SET_LPE {}: {error:?}", args.max_frame);
+            if transient(&error) {
+                Retry::Later(why)
+            } else {
+                Retry::Never(why)
+            }
+        })?;
         println!("vf: SET_LPE {} accepted", args.max_frame);
         Ok(())
     }
