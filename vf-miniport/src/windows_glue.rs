@@ -51,8 +51,9 @@ pub unsafe extern "system" fn driver_entry(
 ) -> NTSTATUS {
     let driver_object: NdisDriverObject = driver.cast();
     let registry_path: *const NdisUnicodeString = registry_path.cast();
-    // SAFETY: both pointers come straight from the I/O manager and satisfy this function's own
+    // Both pointers come straight from the I/O manager and satisfy this function's own
     // contract (valid for the call); the casts only change the pointee type to ndis-abi's
-    // identical layout (asserted above). `miniport::driver_entry` requires exactly that.
+    // identical layout (asserted above).
+    // SAFETY: valid-for-the-call driver object and registry path, as `driver_entry` requires.
     unsafe { crate::miniport::driver_entry(driver_object, registry_path) }
 }

@@ -1008,3 +1008,10 @@ fn surprise_removal_is_reported_on_both_ends_without_waiting_out_timeouts() {
     assert_eq!(report.handled, 0);
     assert_eq!(mailbox.counters(0).unwrap().requests, 0);
 }
+
+#[test]
+fn nack_reasons_list_every_reason_once_in_index_order() {
+    for (position, reason) in NackReason::ALL.iter().enumerate() {
+        assert_eq!(reason.index(), position, "{reason:?}");
+    }
+}

@@ -46,9 +46,9 @@ macro_rules! abi_structs {
                 /// An all-zero value (valid for every field type used in the ABI).
                 #[must_use]
                 pub const fn zeroed() -> Self {
-                    // SAFETY: every field is an integer, raw pointer, `Option` of a function
-                    // pointer, or an array/structure/union of those; all-zero bytes are a valid
-                    // value of each.
+                    // Every field is an integer, raw pointer, `Option` of a function pointer,
+                    // or an array/structure/union of those.
+                    // SAFETY: all-zero bytes are a valid value of each such field.
                     unsafe { ::core::mem::zeroed() }
                 }
             }

@@ -160,9 +160,9 @@ impl NetBufferData {
             let destination = &mut out[copied..copied + take];
             // SAFETY: `skip < segment.len`, inside the segment (for_each_segment's guarantee).
             let source = unsafe { segment.start.as_ptr().add(skip) };
-            // SAFETY: `take <= segment.len - skip` bytes are readable at `source`, the
-            // destination slice is exactly `take` bytes, and the two are distinct buffers (one
-            // is foreign NET_BUFFER memory).
+            // `take <= segment.len - skip` bytes are readable at `source`, and the destination
+            // slice is exactly `take` bytes long.
+            // SAFETY: both ranges are valid and distinct (one is foreign NET_BUFFER memory).
             unsafe { core::ptr::copy_nonoverlapping(source, destination.as_mut_ptr(), take) };
             copied += take;
             skip = 0;

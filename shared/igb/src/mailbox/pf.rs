@@ -129,6 +129,22 @@ impl NackReason {
     /// Number of reasons.
     pub const COUNT: usize = 11;
 
+    /// Every reason, in [`Self::index`] order (for reports that walk
+    /// [`VfCounters::nacks_by_reason`]).
+    pub const ALL: [Self; Self::COUNT] = [
+        Self::Malformed,
+        Self::NotClearToSend,
+        Self::AdminMac,
+        Self::AdminVlan,
+        Self::InvalidMac,
+        Self::InvalidFrameSize,
+        Self::VlanLimit,
+        Self::VlanTableFull,
+        Self::NotPermitted,
+        Self::NoMacAssigned,
+        Self::MacInUse,
+    ];
+
     /// Index into [`VfCounters::nacks_by_reason`].
     #[must_use]
     pub const fn index(self) -> usize {

@@ -744,9 +744,9 @@ fn thread_token() -> usize {
 }
 
 fn lock_word<'a>(lock: *mut NDIS_SPIN_LOCK) -> &'a AtomicUsize {
-    // SAFETY: the driver's NDIS_SPIN_LOCK starts with a pointer-sized, pointer-aligned KSPIN_LOCK
-    // that only these functions touch, so viewing it as an AtomicUsize is sound for the lock's
-    // lifetime.
+    // The driver's NDIS_SPIN_LOCK starts with a pointer-sized, pointer-aligned KSPIN_LOCK that
+    // only these functions touch.
+    // SAFETY: so viewing that word as an AtomicUsize is sound for the lock's lifetime.
     unsafe { AtomicUsize::from_ptr(lock.cast::<usize>()) }
 }
 

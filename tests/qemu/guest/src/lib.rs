@@ -15,3 +15,8 @@ pub mod port;
 pub mod sysfs;
 pub mod vf_side;
 pub mod vfio;
+
+/// Adds what was being done to an I/O error, for the scenario's one-line failure report.
+pub(crate) fn io<T>(what: &str, result: std::io::Result<T>) -> Result<T, String> {
+    result.map_err(|error| format!("{what}: {error}"))
+}

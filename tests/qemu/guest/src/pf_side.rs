@@ -24,23 +24,10 @@ use crate::clock::SystemClock;
 use crate::dma::HugePageDma;
 use crate::net::{self, Mac};
 use crate::port::Port;
-use crate::sysfs;
 use crate::vfio::{EventFd, Uuid, VfioBar, VfioContainer, VfioDevice};
+use crate::{io, sysfs};
 
 const GENERATION: Generation = Generation::I82576;
-const ALL_NACK_REASONS: [NackReason; NackReason::COUNT] = [
-    NackReason::Malformed,
-    NackReason::NotClearToSend,
-    NackReason::AdminMac,
-    NackReason::AdminVlan,
-    NackReason::InvalidMac,
-    NackReason::MacInUse,
-    NackReason::InvalidFrameSize,
-    NackReason::VlanLimit,
-    NackReason::VlanTableFull,
-    NackReason::NotPermitted,
-    NackReason::NoMacAssigned,
-];
 /// The PF's "other" cause vector (mailbox, VFLR, link).
 const OTHER_VECTOR: u32 = 0;
 const LINK_TIMEOUT: Duration = Duration::from_secs(5);
@@ -90,10 +77,6 @@ struct Pf<'a> {
     link: LinkStatus,
     args: &'a PfArgs,
     tally: Tally,
-}
-
-fn io<T>(what: &str, result: std::io::Result<T>) -> Result<T, String> {
-    result.map_err(|error| format!("{what}: {error}"))
 }
 
 fn control_file(args: &PfArgs, name: &str) -> PathBuf {
@@ -319,7 +302,7 @@ impl Pf<'_> {
             let _ = writeln!(out, "vf{vf}.nacks={}", counters.nacks);
             let _ = writeln!(out, "vf{vf}.flrs={}", counters.flrs);
             // Why requests were refused, so a reader can tell policy from protocol errors.
-            for reason in ALL_NACK_REASONS {
+            for reason in NackReason::ALL {
                 let count = counters
                     .nacks_by_reason
                     .get(reason.index())

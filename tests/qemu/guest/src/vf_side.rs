@@ -18,6 +18,7 @@ use igb::regs::vf::{
 
 use crate::clock::SystemClock;
 use crate::dma::HugePageDma;
+use crate::io;
 use crate::net::{self, Echo, Frame, Mac};
 use crate::port::Port;
 use crate::vfio::{EventFd, Uuid, VfioBar, VfioContainer, VfioDevice};
@@ -83,10 +84,6 @@ struct Vf<'a> {
     mac: Mac,
     ip: Ipv4Addr,
     tally: Tally,
-}
-
-fn io<T>(what: &str, result: std::io::Result<T>) -> Result<T, String> {
-    result.map_err(|error| format!("{what}: {error}"))
 }
 
 /// Runs the VF scenario; prints what it observed; `Err` names the first failed check.
