@@ -4,8 +4,8 @@
 //! `#[repr(C)]`, and is checked in two ways:
 //! * compile time: `size_of` assertions next to each structure;
 //! * test time: `tests/layouts.rs` compares every structure's size and field offsets, and every
-//!   constant, with the golden table `../shared/reference/ndis-abi-layouts.json` (Windows PDB
-//!   layouts and the WDK headers).
+//!   constant, with the golden table `tests/data/ndis-abi-layouts.json` (Windows PDB layouts
+//!   and the WDK headers; a copy of the project's reference table).
 //!
 //! Structures are declared through [`abi_structs!`], which also records each structure's
 //! layout (name, size, field offsets computed by `core::mem::offset_of!`) in a per-module
