@@ -11,6 +11,7 @@
 //! * [`queue`]: bringing one Rx/Tx queue up or down (PF or VF BAR).
 //! * [`pf_device`]: PF global reset, link, VMDq pools/switch and the "other" interrupt.
 //! * [`mailbox`]: the PF<->VF mailbox, both ends.
+#![forbid(unsafe_code)]
 #![no_std]
 
 extern crate alloc;

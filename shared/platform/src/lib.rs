@@ -12,6 +12,11 @@
 //! (`tests/qemu`), and the Windows kernel through NDIS (the drivers' Windows glue).
 #![no_std]
 
+#[cfg(feature = "alloc")]
+mod atomic_region;
+#[cfg(feature = "alloc")]
+pub use atomic_region::AtomicDmaRegion;
+
 use core::fmt;
 use core::ptr::NonNull;
 use core::time::Duration;

@@ -8,11 +8,10 @@
 //! the high half of an address (RDBAH/TDBAH, descriptor address words) are caught.
 
 use std::collections::BTreeMap;
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use hw_platform::{DmaAddr, DmaAllocError, DmaAllocator, DmaMemory};
+use hw_platform::{AtomicDmaRegion, DmaAddr, DmaAllocError, DmaAllocator};
 
 /// First bus address handed out (above 4 GiB on purpose, see module docs).
 pub const DMA_BASE: u64 = 0x1_0000_0000;
@@ -22,23 +21,17 @@ pub const GUARD_GAP: u64 = 0x1000;
 pub const DEFAULT_LIMIT: usize = 256 << 20;
 
 /// The bytes of one region. `AtomicU8` gives the interior mutability that the device (model)
-/// and the CPU (driver, through raw volatile accesses) both need.
-struct Backing {
-    bytes: Box<[AtomicU8]>,
-}
+/// and the CPU (driver, through the volatile accessors of [`AtomicDmaRegion`]) both need.
+type Backing = Arc<[AtomicU8]>;
 
-impl Backing {
-    fn new(len: usize) -> Self {
-        Self {
-            bytes: (0..len).map(|_| AtomicU8::new(0)).collect(),
-        }
-    }
+fn new_backing(len: usize) -> Backing {
+    (0..len).map(|_| AtomicU8::new(0)).collect()
 }
 
 #[derive(Default)]
 struct ArenaState {
     /// Live regions by start bus address.
-    regions: BTreeMap<u64, Arc<Backing>>,
+    regions: BTreeMap<u64, Backing>,
     next_addr: u64,
     live_bytes: usize,
     limit: usize,
@@ -105,13 +98,13 @@ impl DmaArena {
         lock(&self.state).live_bytes
     }
 
-    fn find(&self, addr: u64, len: usize) -> Result<(Arc<Backing>, usize), DmaFault> {
+    fn find(&self, addr: u64, len: usize) -> Result<(Backing, usize), DmaFault> {
         let fault = DmaFault { addr, len };
         let state = lock(&self.state);
         let (start, backing) = state.regions.range(..=addr).next_back().ok_or(fault)?;
         let offset = usize::try_from(addr - start).map_err(|_| fault)?;
         let end = offset.checked_add(len).ok_or(fault)?;
-        if end > backing.bytes.len() {
+        if end > backing.len() {
             return Err(fault);
         }
         Ok((Arc::clone(backing), offset))
@@ -123,7 +116,7 @@ impl DmaArena {
     /// [`DmaFault`] if the range is not inside one live region.
     pub fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), DmaFault> {
         let (backing, offset) = self.find(addr, out.len())?;
-        for (slot, cell) in out.iter_mut().zip(&backing.bytes[offset..]) {
+        for (slot, cell) in out.iter_mut().zip(&backing[offset..]) {
             *slot = cell.load(Ordering::Relaxed);
         }
         Ok(())
@@ -135,7 +128,7 @@ impl DmaArena {
     /// [`DmaFault`] if the range is not inside one live region.
     pub fn write(&self, addr: u64, data: &[u8]) -> Result<(), DmaFault> {
         let (backing, offset) = self.find(addr, data.len())?;
-        for (byte, cell) in data.iter().zip(&backing.bytes[offset..]) {
+        for (byte, cell) in data.iter().zip(&backing[offset..]) {
             cell.store(*byte, Ordering::Relaxed);
         }
         Ok(())
@@ -185,63 +178,35 @@ impl DmaAllocator for DmaArena {
             .checked_add(len as u64)
             .and_then(|end| end.checked_add(GUARD_GAP))
             .ok_or(DmaAllocError::OutOfMemory)?;
-        let backing = Arc::new(Backing::new(len));
+        let backing = new_backing(len);
         state.regions.insert(start, Arc::clone(&backing));
         state.next_addr = next;
         state.live_bytes = new_live;
-        Ok(DmaRegion {
+        let guard = RegionGuard {
             arena: Arc::clone(&self.state),
             start,
-            backing,
-        })
+            len,
+        };
+        // `len` > 0 was checked above, so the region is never refused as empty.
+        AtomicDmaRegion::new(backing, DmaAddr::new(start), guard).ok_or(DmaAllocError::Unsupported)
     }
 }
 
 /// One allocation from a [`DmaArena`]. Dropping it unmaps it: later device accesses fault.
-pub struct DmaRegion {
+pub type DmaRegion = AtomicDmaRegion<RegionGuard>;
+
+/// Unmaps its region from the arena when the driver drops the region.
+pub struct RegionGuard {
     arena: Arc<Mutex<ArenaState>>,
     start: u64,
-    backing: Arc<Backing>,
+    len: usize,
 }
 
-impl std::fmt::Debug for DmaRegion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DmaRegion")
-            .field("start", &format_args!("{:#x}", self.start))
-            .field("len", &self.backing.bytes.len())
-            .finish()
-    }
-}
-
-impl Drop for DmaRegion {
+impl Drop for RegionGuard {
     fn drop(&mut self) {
         let mut state = lock(&self.arena);
         if state.regions.remove(&self.start).is_some() {
-            state.live_bytes = state.live_bytes.saturating_sub(self.backing.bytes.len());
+            state.live_bytes = state.live_bytes.saturating_sub(self.len);
         }
-    }
-}
-
-// SAFETY: `cpu_ptr` points at the first of `len()` `AtomicU8`s owned by `self.backing`, which
-// lives as long as `self` (the Arc keeps it alive even after the arena forgets the region).
-// `AtomicU8` is an `UnsafeCell<u8>` with the same layout as `u8`, so volatile byte reads and
-// writes through that pointer are permitted while other code (the model) uses the atomics;
-// no Rust reference to the bytes is ever handed out. `dma_addr` is the bus address under which
-// the arena resolves the first byte.
-unsafe impl DmaMemory for DmaRegion {
-    fn cpu_ptr(&self) -> NonNull<u8> {
-        match self.backing.bytes.first() {
-            Some(first) => NonNull::new(first.as_ptr()).unwrap_or(NonNull::dangling()),
-            // Zero-length regions are refused by `allocate`; keep a valid non-null anyway.
-            None => NonNull::dangling(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.backing.bytes.len()
-    }
-
-    fn dma_addr(&self) -> DmaAddr {
-        DmaAddr::new(self.start)
     }
 }

@@ -11,6 +11,7 @@
 //! * [`ModelClock`]: virtual time for [`hw_platform::Clock`].
 //!
 //! See README.md for the exact semantics and the deliberate differences from QEMU's igb.
+#![forbid(unsafe_code)]
 
 mod clock;
 mod datapath;
@@ -22,7 +23,7 @@ mod state;
 
 pub use clock::ModelClock;
 pub use device::{DEFAULT_MAC, Device, InterruptHook, ModelError, PfBar, VfBar, write_pcap_to};
-pub use dma::{DMA_BASE, DmaArena, DmaFault, DmaRegion, GUARD_GAP};
+pub use dma::{DMA_BASE, DmaArena, DmaFault, DmaRegion, GUARD_GAP, RegionGuard};
 pub use igb::ids::Generation;
 pub use net::crc32;
 pub use state::{

@@ -8,6 +8,7 @@
 //!
 //! The hardware IDs are checked against `igb::ids::PF_DEVICE_IDS` / `VF_DEVICE_IDS`, the one
 //! source of truth shared with the drivers.
+#![forbid(unsafe_code)]
 
 pub mod keywords;
 pub mod parse;

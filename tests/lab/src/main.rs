@@ -7,6 +7,7 @@
 //!
 //! Exit status: 0 when both drivers ran with no NDIS rule violation, 1 otherwise, 2 for bad
 //! arguments.
+#![forbid(unsafe_code)]
 
 use std::collections::BTreeMap;
 use std::process::ExitCode;
