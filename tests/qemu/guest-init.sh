@@ -10,6 +10,11 @@ mount -t devtmpfs devtmpfs /dev
 mount -t tmpfs tmpfs /run
 mount -t hugetlbfs hugetlbfs /hugepages
 echo "[init] kernel $(uname -r), up $(cut -d' ' -f1 /proc/uptime)s"
+# The harness's mitigation of QEMU's TCG race (tests/qemu/README.md): TSC, not HPET, as the
+# clocksource, and the local APIC in x2APIC mode (MSRs, not MMIO). Shown for the record.
+apic=xapic
+dmesg | grep -q 'x2apic enabled\|IRQ remapping in x2apic mode' && apic=x2apic
+echo "[init] clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource), apic ${apic}"
 modprobe virtio_pci
 modprobe 9pnet_virtio
 modprobe 9p

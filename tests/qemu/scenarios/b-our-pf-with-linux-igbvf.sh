@@ -48,12 +48,15 @@ check "VF0 -> VF1" in0 ping -c 3 -W 3 10.0.2.32
 check "VF1 -> VF0" in1 ping -c 3 -W 3 10.0.2.31
 check "VF0 -> our PF" in0 ping -c 3 -W 3 "$PF_IP"
 # /proc/net/dev fields: 3 = rx packets, 11 = tx packets ("eth0:" is field 1).
-RX0=$(in0 awk -v dev="$N0:" '$1 == dev { print $3 }' /proc/net/dev)
-TX0=$(in0 awk -v dev="$N0:" '$1 == dev { print $11 }' /proc/net/dev)
-RX1=$(in1 awk -v dev="$N1:" '$1 == dev { print $3 }' /proc/net/dev)
-log "igbvf counters: $N0 rx=$RX0 tx=$TX0, $N1 rx=$RX1"
-# 9 echo replies at least on VF0 (gateway, VF1, PF), plus ARP.
-[ "$RX0" -ge 9 ] && [ "$TX0" -ge 9 ] && [ "$RX1" -ge 6 ] || fail "igbvf counters too low"
+rx0() { in0 awk -v dev="$N0:" '$1 == dev { print $3 }' /proc/net/dev; }
+tx0() { in0 awk -v dev="$N0:" '$1 == dev { print $11 }' /proc/net/dev; }
+rx1() { in1 awk -v dev="$N1:" '$1 == dev { print $3 }' /proc/net/dev; }
+# 9 echo replies at least on VF0 (gateway, VF1, PF), plus ARP. igbvf counts a frame when it
+# cleans the descriptor, so poll (bounded) instead of reading once.
+wait_for 5 counter_reached rx0 0 9 || fail "igbvf $N0 rx counter $(rx0) < 9"
+wait_for 5 counter_reached tx0 0 9 || fail "igbvf $N0 tx counter $(tx0) < 9"
+wait_for 5 counter_reached rx1 0 6 || fail "igbvf $N1 rx counter $(rx1) < 6"
+log "igbvf counters: $N0 rx=$(rx0) tx=$(tx0), $N1 rx=$(rx1)"
 
 touch "$CONTROL/stop"
 wait "$PF_PID" || { cat "$H/pf.log"; fail "our PF side reported a failure"; }

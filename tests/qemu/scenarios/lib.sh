@@ -67,5 +67,10 @@ bind() {
 rx_packets() { cat "/sys/class/net/$1/statistics/rx_packets"; }
 tx_packets() { cat "/sys/class/net/$1/statistics/tx_packets"; }
 
+# counter_reached COMMAND BASE N: the number COMMAND prints has grown by at least N since BASE.
+# Linux drivers count a frame when they clean its descriptor (NAPI), which can be after the
+# peer already saw it: scenarios poll this with wait_for, never read a counter once.
+counter_reached() { [ $(($($1) - $2)) -ge "$3" ]; }
+
 : > "$RESULT"
 log "kernel $(uname -r)"
