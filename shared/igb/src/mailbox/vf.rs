@@ -18,7 +18,7 @@ use hw_platform::{Clock, Mmio, poll_until};
 use super::MailboxTimeouts;
 use super::message::{
     MAX_MULTICAST_HASHES, MESSAGE_WORDS, MalformedMessage, Message, MulticastHashes, PfMessage,
-    VfRequest, id,
+    VfRequest, header, header_id, id,
 };
 use crate::filters::{MacAddr, VlanId, is_valid_unicast, mac_hash};
 use crate::regs::vf::{V2PMAILBOX, VTCTRL, v2p_mailbox_bits as bits, vmbmem, vtctrl};
@@ -56,6 +56,14 @@ pub struct VfMailboxStats {
     pub lock_timeouts: u32,
     /// Posted operations (ACK or message waits) that timed out.
     pub posted_timeouts: u32,
+    /// "PF message waiting" flags (PFSTS) dropped once the VF held the buffer: the message
+    /// they stood for was read in that same hold, or overwritten by the VF's own post. Such a
+    /// flag must not satisfy a later wait for the PF's reply (issue: stale PFSTS made the VF
+    /// read its own request back as the reply).
+    pub stale_message_flags: u32,
+    /// Times the buffer, when the VF looked for the PF's reply, still held the VF's own
+    /// request (no reply written yet); the VF kept waiting.
+    pub own_request_seen: u32,
 }
 
 /// The register-level VF mailbox over a VF BAR (`M`) with a clock (`C`) for bounded waits.
@@ -190,8 +198,13 @@ impl<M: Mmio, C: Clock> VfMailbox<M, C> {
             return Err(VfMailboxError::DisabledUntilReset);
         }
         self.lock()?;
-        // A PFACK left over from an earlier exchange must not satisfy this one's wait.
+        // A PFACK left over from an earlier exchange must not satisfy this one's wait. A PFSTS
+        // saved up to now (for instance while the lock was retried because the PF held the
+        // buffer to write a message) stands for a message this post overwrites: it must not
+        // satisfy the wait for the reply either (Linux igbvf's `e1000_write_mbx_vf` clears
+        // both flags once it holds the lock).
         self.cached &= !bits::PFACK;
+        self.drop_stale_message_flag();
         for (index, word) in message.words().iter().enumerate() {
             if let Some(reg) = vmbmem(index) {
                 self.regs.write(reg, *word);
@@ -202,8 +215,18 @@ impl<M: Mmio, C: Clock> VfMailbox<M, C> {
         Ok(())
     }
 
-    /// Reads the PF's message: lock, read all 16 words, write ACK (drops VFU) (§5.4).
-    pub fn receive(&mut self) -> Result<Message, VfMailboxError> {
+    /// Forgets a PFSTS saved before or while the VF took the buffer (see
+    /// [`VfMailboxStats::stale_message_flags`]). Only called while the VF holds VFU, when the
+    /// PF cannot write the buffer, so no newer message can be behind the flag.
+    fn drop_stale_message_flag(&mut self) {
+        if self.cached & bits::PFSTS != 0 {
+            self.cached &= !bits::PFSTS;
+            self.stats.stale_message_flags = self.stats.stale_message_flags.saturating_add(1);
+        }
+    }
+
+    /// Lock, then the 16 buffer words. The caller releases the buffer (ACK or plain release).
+    fn lock_and_read(&mut self) -> Result<[u32; MESSAGE_WORDS], VfMailboxError> {
         self.lock()?;
         let mut words = [0u32; MESSAGE_WORDS];
         for (index, word) in words.iter_mut().enumerate() {
@@ -211,17 +234,51 @@ impl<M: Mmio, C: Clock> VfMailbox<M, C> {
                 *word = self.regs.read(reg);
             }
         }
+        // The flag that announced this message (or a message it replaced) is consumed by
+        // this read.
+        self.drop_stale_message_flag();
+        Ok(words)
+    }
+
+    fn acknowledge(&mut self, words: &[u32; MESSAGE_WORDS]) -> Result<Message, VfMailboxError> {
         self.regs.write(V2PMAILBOX, bits::ACK);
         self.stats.received = self.stats.received.saturating_add(1);
         // 16 words: always a valid length.
-        Message::from_words(&words).ok_or(VfMailboxError::DeviceGone)
+        Message::from_words(words).ok_or(VfMailboxError::DeviceGone)
     }
 
-    fn wait_for(&mut self, mask: u32, error: VfMailboxError) -> Result<(), VfMailboxError> {
+    /// Reads the PF's message: lock, read all 16 words, write ACK (drops VFU) (§5.4).
+    pub fn receive(&mut self) -> Result<Message, VfMailboxError> {
+        let words = self.lock_and_read()?;
+        self.acknowledge(&words)
+    }
+
+    /// Reads the PF's reply to the request with id `awaited`, like [`Self::receive`], except
+    /// when the buffer still holds that request itself (its id with neither ACK nor NACK: the
+    /// PF has not written its reply yet). Then the buffer is released without ACK, counted in
+    /// [`VfMailboxStats::own_request_seen`], and `None` is returned: keep waiting.
+    pub fn receive_reply(&mut self, awaited: u16) -> Result<Option<Message>, VfMailboxError> {
+        let words = self.lock_and_read()?;
+        let head = words[0];
+        if header_id(head) == awaited && head & (header::ACK | header::NACK) == 0 {
+            // Writing neither ACK nor VFU drops the lock (§5.1); the PF sees no ACK for a
+            // message it did not send.
+            self.regs.write(V2PMAILBOX, 0);
+            self.stats.own_request_seen = self.stats.own_request_seen.saturating_add(1);
+            return Ok(None);
+        }
+        self.acknowledge(&words).map(Some)
+    }
+
+    fn wait_for(
+        &mut self,
+        mask: u32,
+        error: VfMailboxError,
+        timeout: Duration,
+    ) -> Result<(), VfMailboxError> {
         if self.disabled {
             return Err(VfMailboxError::DisabledUntilReset);
         }
-        let timeout = self.timeouts.posted;
         let interval = self.timeouts.posted_interval;
         let start = self.clock.now();
         let max_tries = timeout.as_nanos() / interval.as_nanos().max(1) + 2;
@@ -247,12 +304,21 @@ impl<M: Mmio, C: Clock> VfMailbox<M, C> {
 
     /// Waits (bounded) for the PF to acknowledge our posted message.
     pub fn wait_for_ack(&mut self) -> Result<(), VfMailboxError> {
-        self.wait_for(bits::PFACK, VfMailboxError::AckTimeout)
+        self.wait_for(
+            bits::PFACK,
+            VfMailboxError::AckTimeout,
+            self.timeouts.posted,
+        )
     }
 
-    /// Waits (bounded) for the PF to post a message.
+    /// Waits (bounded by the posted timeout) for the PF to post a message.
     pub fn wait_for_message(&mut self) -> Result<(), VfMailboxError> {
-        self.wait_for(bits::PFSTS, VfMailboxError::MessageTimeout)
+        self.wait_for_message_within(self.timeouts.posted)
+    }
+
+    /// Waits at most `timeout` for the PF to post a message.
+    pub fn wait_for_message_within(&mut self, timeout: Duration) -> Result<(), VfMailboxError> {
+        self.wait_for(bits::PFSTS, VfMailboxError::MessageTimeout, timeout)
     }
 
     /// Posts and waits for the PF's ACK (Linux `write_posted`).
@@ -365,7 +431,19 @@ pub struct VfLinkStats {
     pub stray_messages: u32,
     /// Undecodable PF messages.
     pub malformed: u32,
+    /// Unsolicited NACKs without CTS (a "bare" NACK, not the reply to a request of ours).
+    /// Linux igb uses one to say "reset first" after a PF reset; some PFs send one after
+    /// every VF ACK.
+    pub bare_nacks: u32,
+    /// Bare NACKs that did not cause a new handshake because one had run less than
+    /// [`NACK_RESET_INTERVAL`] earlier.
+    pub bare_nacks_ignored: u32,
 }
+
+/// The shortest time between two reset handshakes caused by bare NACKs (Linux igbvf's
+/// `igbvf_has_link` schedules its reset task only when 10 s have passed since the last
+/// reset). A PF that NACKs after every ACK then costs one handshake per 10 s, not a storm.
+pub const NACK_RESET_INTERVAL: Duration = Duration::from_secs(10);
 
 /// VLANs a VF remembers for replay (the PF's VLVF has 32 entries for everyone).
 pub const MAX_VF_VLANS: usize = 32;
@@ -400,6 +478,8 @@ pub struct VfLink<M: Mmio, C: Clock> {
     cts: bool,
     desired: DesiredConfig,
     stats: VfLinkStats,
+    /// When the last reset handshake was started (clock time), for [`NACK_RESET_INTERVAL`].
+    last_reset_at: Option<Duration>,
 }
 
 impl<M: Mmio, C: Clock> VfLink<M, C> {
@@ -413,6 +493,7 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
             cts: false,
             desired: DesiredConfig::EMPTY,
             stats: VfLinkStats::default(),
+            last_reset_at: None,
         }
     }
 
@@ -464,6 +545,7 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
     pub fn reset(&mut self) -> Result<ResetOutcome, VfLinkError> {
         self.state = LinkState::ResetRequired;
         self.cts = false;
+        self.last_reset_at = Some(self.mailbox.clock.now());
         self.mailbox.regs.write(VTCTRL, vtctrl::RST);
         self.mailbox.clear_cache();
         let settled = {
@@ -757,22 +839,42 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
                 events.ping = true;
                 self.stats.pings = self.stats.pings.saturating_add(1);
             }
-            Ok(PfMessage::Control { cts: false })
-            | Ok(PfMessage::Reply {
+            Ok(PfMessage::Control { cts: false }) => {
+                self.cts = false;
+                self.require_reset(events);
+            }
+            Ok(PfMessage::Reply {
                 accepted: false,
                 cts: false,
                 ..
             }) => {
-                self.cts = false;
-                if self.state == LinkState::Ready {
-                    self.state = LinkState::ResetRequired;
+                self.stats.bare_nacks = self.stats.bare_nacks.saturating_add(1);
+                let now = self.mailbox.clock.now();
+                let recent = self
+                    .last_reset_at
+                    .is_some_and(|at| now.saturating_sub(at) < NACK_RESET_INTERVAL);
+                if recent {
+                    // Linux igbvf's rate limit: the handshake that just ran is trusted; CTS
+                    // is kept, so a PF that NACKs after every ACK does not unsettle the link.
+                    self.stats.bare_nacks_ignored = self.stats.bare_nacks_ignored.saturating_add(1);
+                } else {
+                    self.cts = false;
+                    self.require_reset(events);
                 }
-                events.reset_requested = true;
-                self.stats.reset_requests = self.stats.reset_requests.saturating_add(1);
             }
             Ok(_) => self.stats.stray_messages = self.stats.stray_messages.saturating_add(1),
             Err(_) => self.stats.malformed = self.stats.malformed.saturating_add(1),
         }
+    }
+
+    /// The PF asked for a new handshake (a ping without CTS, or a bare NACK past the rate
+    /// limit): [`Self::poll_events`] runs it.
+    fn require_reset(&mut self, events: &mut VfEvents) {
+        if self.state == LinkState::Ready {
+            self.state = LinkState::ResetRequired;
+        }
+        events.reset_requested = true;
+        self.stats.reset_requests = self.stats.reset_requests.saturating_add(1);
     }
 
     /// Sends `request` and waits for its reply: ACK → Ok, NACK → [`VfLinkError::Nacked`]
@@ -817,33 +919,45 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
         }
     }
 
-    /// Reads PF messages until the reply to `awaited` arrives, noting pings that arrive in
-    /// between. Bounded by the posted timeout overall and by a message count.
+    /// Reads PF messages until the reply to `awaited` arrives, noting pings and bare NACKs
+    /// that arrive in between. A buffer that still holds our own request is "not yet", not a
+    /// malformed reply. Bounded by the posted timeout overall and by a message count.
     fn await_reply(&mut self, awaited: u16) -> Result<PfMessage, VfLinkError> {
         let start = self.mailbox.clock.now();
+        let posted = self.mailbox.timeouts.posted;
         for _ in 0..8 {
-            let message = self.mailbox.read_posted()?;
+            let waited: Duration = self.mailbox.clock.now().saturating_sub(start);
+            let Some(remaining) = posted.checked_sub(waited).filter(|left| !left.is_zero()) else {
+                break;
+            };
+            self.mailbox.wait_for_message_within(remaining)?;
+            let Some(message) = self.mailbox.receive_reply(awaited)? else {
+                continue;
+            };
             match PfMessage::decode(message.words()) {
                 Ok(reply @ PfMessage::ResetAck { .. }) if awaited == id::RESET => return Ok(reply),
                 Ok(reply @ PfMessage::Reply { id: reply_id, .. }) if reply_id == awaited => {
                     return Ok(reply);
                 }
-                // A ping overtook the reply: note it and keep waiting for the reply, which the
-                // PF sends after it. (During our own handshake the state is already
-                // ResetRequired, so a CTS-less ping changes nothing.)
-                Ok(control @ PfMessage::Control { .. }) => {
+                // A ping or a bare NACK overtook the reply: note it and keep waiting for the
+                // reply, which the PF sends after it. (During our own handshake the state is
+                // already ResetRequired, so a CTS-less ping changes nothing.)
+                Ok(
+                    unsolicited @ (PfMessage::Control { .. }
+                    | PfMessage::Reply {
+                        accepted: false,
+                        cts: false,
+                        ..
+                    }),
+                ) => {
                     let mut events = VfEvents::default();
-                    self.note_unsolicited(&control.encode(), &mut events);
+                    self.note_unsolicited(&unsolicited.encode(), &mut events);
                 }
                 Ok(_) => self.stats.stray_messages = self.stats.stray_messages.saturating_add(1),
                 Err(reason) => {
                     self.stats.malformed = self.stats.malformed.saturating_add(1);
                     return Err(VfLinkError::MalformedReply(reason));
                 }
-            }
-            let waited: Duration = self.mailbox.clock.now().saturating_sub(start);
-            if waited >= self.mailbox.timeouts.posted {
-                break;
             }
         }
         Err(VfLinkError::NoReply)
