@@ -11,6 +11,7 @@
 //! * [`queue`]: bringing one Rx/Tx queue up or down (PF or VF BAR).
 //! * [`pf_device`]: PF global reset, link, VMDq pools/switch and the "other" interrupt.
 //! * [`mailbox`]: the PF<->VF mailbox, both ends.
+//! * [`vf_watchdog`]: the VF's 2 s watchdog (link, mailbox, statistics, lost interrupts).
 #![forbid(unsafe_code)]
 #![no_std]
 
@@ -24,3 +25,4 @@ pub mod pf_device;
 pub mod queue;
 pub mod regs;
 pub mod ring;
+pub mod vf_watchdog;

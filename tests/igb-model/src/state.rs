@@ -77,6 +77,9 @@ pub struct ModelCounters {
     pub ivar_writes_ignored: u64,
     /// MMIO accesses outside a BAR, unaligned, or to a VF that is not enabled.
     pub bad_mmio_accesses: u64,
+    /// VF MSI-X messages withheld because the PF left GPIE.MSIX_MODE clear (as QEMU's igb:
+    /// a VF's interrupts depend on its PF having put the device in MSI-X mode).
+    pub vf_interrupts_withheld: u64,
     /// Interrupt causes that had no MSI-X vector to go to.
     pub undeliverable_interrupts: u64,
     /// Rings programmed with head/tail outside the ring (not processed).
@@ -487,6 +490,11 @@ impl State {
                 continue;
             }
             match self.cause_owner(bit) {
+                Some((Function::Vf(_), _)) if !self.msix_mode() => {
+                    // The cause stays set in EICR (the VF sees it in VTEICR); only the
+                    // message is not sent.
+                    self.counters.vf_interrupts_withheld += 1;
+                }
                 Some((function, vector)) => {
                     self.outbox.push((function, MsixVector(vector)));
                     if self.eiac & mask != 0 {
