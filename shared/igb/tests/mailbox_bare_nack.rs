@@ -24,7 +24,7 @@ use igb::mailbox::vf::{LinkState, NACK_RESET_INTERVAL, VfLink, VfLinkError, VfMa
 use igb::regs::PfRegisters;
 use igb::regs::pf::{self, mbvficr, pf_mailbox_bits as p2v};
 use igb::regs::vf::{V2PMAILBOX, v2p_mailbox_bits as v2p};
-use igb_model::{Device, Generation, ModelClock, PfBar, VfBar};
+use igb_model::{Device, Generation, ModelClock, PfBar, PumpClock, VfBar};
 
 const VF: usize = 0;
 const ASSIGNED_MAC: MacAddr = [0x02, 0x1B, 0xAD, 0x00, 0x00, 0x01];
@@ -175,22 +175,6 @@ impl Mmio for VfView {
     }
 }
 
-/// Each VF delay is one PF step, then virtual time advances.
-#[derive(Clone)]
-struct PumpClock {
-    rig: Rc<Rig>,
-}
-
-impl Clock for PumpClock {
-    fn now(&self) -> Duration {
-        self.rig.clock.now()
-    }
-    fn delay(&self, duration: Duration) {
-        self.rig.pf.borrow_mut().step();
-        self.rig.clock.advance(duration);
-    }
-}
-
 fn rig() -> (Device, Rc<Rig>, VfLink<VfView, PumpClock>) {
     let device = Device::new(Generation::I82576);
     device.enable_vfs(1).unwrap();
@@ -206,8 +190,10 @@ fn rig() -> (Device, Rc<Rig>, VfLink<VfView, PumpClock>) {
             bar: device.vf_bar(VF as u8),
             rig: Rc::clone(&rig),
         },
-        PumpClock {
-            rig: Rc::clone(&rig),
+        {
+            // Each VF delay is one PF step, then virtual time advances.
+            let rig = Rc::clone(&rig);
+            PumpClock::new(rig.clock.clone(), move || rig.pf.borrow_mut().step())
         },
         MailboxTimeouts::LINUX,
     );

@@ -19,7 +19,7 @@ use igb::mailbox::pf::{EventKind, NackReason, PfMailbox, VfPolicy, VfState};
 use igb::mailbox::vf::{LinkState, MulticastMode, VfLink, VfLinkError, VfMailboxError};
 use igb::regs::pf;
 use igb::regs::{PfRegisters, PoolMask};
-use igb_model::{Device, Generation, ModelClock, PfBar, VfBar};
+use igb_model::{Device, Generation, ModelClock, PfBar, PumpClock, VfBar};
 
 const GEN: Generation = Generation::I82576;
 const ADMIN_MAC: MacAddr = [0x02, 0xAD, 0x00, 0x00, 0x00, 0x01];
@@ -107,8 +107,10 @@ impl Rig {
     fn vf(self: &Rc<Self>, vf: u8) -> VfLink<VfBar, PumpClock> {
         VfLink::new(
             self.device.vf_bar(vf),
-            PumpClock {
-                rig: Rc::clone(self),
+            {
+                // Each VF delay is a moment the PF's interrupt handler runs.
+                let rig = Rc::clone(self);
+                PumpClock::new(self.clock.clone(), move || rig.pump())
             },
             MailboxTimeouts::LINUX,
         )
@@ -168,22 +170,6 @@ impl Rig {
 
     fn nacks(&self, vf: usize, reason: NackReason) -> u32 {
         self.pf.borrow().counters(vf).unwrap().nacks_by_reason[reason.index()]
-    }
-}
-
-/// The VF side's clock: each delay is a moment the PF's interrupt handler runs.
-#[derive(Clone)]
-struct PumpClock {
-    rig: Rc<Rig>,
-}
-
-impl Clock for PumpClock {
-    fn now(&self) -> Duration {
-        self.rig.clock.now()
-    }
-    fn delay(&self, duration: Duration) {
-        self.rig.pump();
-        self.rig.clock.advance(duration);
     }
 }
 

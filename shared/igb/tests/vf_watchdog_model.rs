@@ -8,9 +8,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use hw_platform::Clock;
 use igb::interrupts::vf_ivar_entry;
 use igb::mailbox::MailboxTimeouts;
 use igb::mailbox::pf::PfMailbox;
@@ -21,7 +19,7 @@ use igb::regs::{PfRegisters, VfRegisters};
 use igb::vf_watchdog::{
     QUIET_PERIODS_BEFORE_POLLING, VfWatchdog, VfWatchdogTarget, WATCHDOG_PERIOD,
 };
-use igb_model::{Device, Function, Generation, ModelClock, PfBar, VfBar};
+use igb_model::{Device, Function, Generation, ModelClock, PfBar, PumpClock, VfBar};
 
 const MAILBOX_VECTOR: u32 = 2;
 
@@ -29,24 +27,6 @@ struct Pf {
     regs: PfRegisters<PfBar>,
     mailbox: RefCell<PfMailbox>,
     clock: ModelClock,
-}
-
-/// The VF's clock: each delay is a moment the PF's handler runs.
-#[derive(Clone)]
-struct PumpClock {
-    pf: Rc<Pf>,
-}
-
-impl Clock for PumpClock {
-    fn now(&self) -> Duration {
-        self.pf.clock.now()
-    }
-    fn delay(&self, duration: Duration) {
-        if let Ok(mut mailbox) = self.pf.mailbox.try_borrow_mut() {
-            mailbox.service(&self.pf.regs, &self.pf.clock);
-        }
-        self.pf.clock.advance(duration);
-    }
 }
 
 /// The VF driver as the watchdog sees it.
@@ -113,7 +93,15 @@ fn rig(pf_msix_mode: bool) -> (Rc<Pf>, VfDriver) {
     });
     let mut link = VfLink::new(
         device.vf_bar(0),
-        PumpClock { pf: Rc::clone(&pf) },
+        {
+            // Each VF delay is a moment the PF's handler runs.
+            let pf = Rc::clone(&pf);
+            PumpClock::new(pf.clock.clone(), move || {
+                if let Ok(mut mailbox) = pf.mailbox.try_borrow_mut() {
+                    mailbox.service(&pf.regs, &pf.clock);
+                }
+            })
+        },
         MailboxTimeouts::LINUX,
     );
     link.reset().expect("reset handshake");

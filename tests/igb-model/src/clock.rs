@@ -41,3 +41,42 @@ impl Clock for ModelClock {
         self.advance(duration);
     }
 }
+
+/// A [`ModelClock`] for one side of a conversation with the device (a VF driver talking to a
+/// PF, say): each of its delays first runs `step`, the other side's handler, then advances
+/// virtual time. The other side therefore acts exactly when a real one could (while this side
+/// waits), nothing runs concurrently, and every wait stays bounded by virtual time.
+#[derive(Clone)]
+pub struct PumpClock {
+    clock: ModelClock,
+    step: std::rc::Rc<dyn Fn()>,
+}
+
+impl PumpClock {
+    /// A clock over `clock` that runs `step` at every delay.
+    pub fn new(clock: ModelClock, step: impl Fn() + 'static) -> Self {
+        Self {
+            clock,
+            step: std::rc::Rc::new(step),
+        }
+    }
+}
+
+impl std::fmt::Debug for PumpClock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PumpClock")
+            .field("clock", &self.clock)
+            .finish()
+    }
+}
+
+impl Clock for PumpClock {
+    fn now(&self) -> Duration {
+        self.clock.now()
+    }
+
+    fn delay(&self, duration: Duration) {
+        (self.step)();
+        self.clock.advance(duration);
+    }
+}

@@ -21,7 +21,7 @@ mod net;
 pub mod regs;
 mod state;
 
-pub use clock::ModelClock;
+pub use clock::{ModelClock, PumpClock};
 pub use device::{DEFAULT_MAC, Device, InterruptHook, ModelError, PfBar, VfBar, write_pcap_to};
 pub use dma::{DMA_BASE, DmaArena, DmaFault, DmaRegion, GUARD_GAP, RegionGuard};
 pub use igb::ids::Generation;
