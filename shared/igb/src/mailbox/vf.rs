@@ -58,8 +58,8 @@ pub struct VfMailboxStats {
     pub posted_timeouts: u32,
     /// "PF message waiting" flags (PFSTS) dropped once the VF held the buffer: the message
     /// they stood for was read in that same hold, or overwritten by the VF's own post. Such a
-    /// flag must not satisfy a later wait for the PF's reply (issue: stale PFSTS made the VF
-    /// read its own request back as the reply).
+    /// flag must not satisfy a later wait for the PF's reply: a stale PFSTS once made the VF
+    /// read its own request back as the reply.
     pub stale_message_flags: u32,
     /// Times the buffer, when the VF looked for the PF's reply, still held the VF's own
     /// request (no reply written yet); the VF kept waiting.
