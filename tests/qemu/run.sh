@@ -62,7 +62,7 @@ install_packages() {
     if ! qemu_is_usable; then
         # bookworm's own QEMU (7.2) has no igb model; bookworm-backports has QEMU 10.
         local sources=/etc/apt/sources.list.d/bookworm-backports.sources
-        if [ ! -f "${sources}" ] && ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+        if [ ! -f "${sources}" ] && ! grep -rqsE '^[^#]*bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
             local uri
             uri=$(debian_archive_uri) || die "no bookworm source in /etc/apt to take the archive URI from"
             log "adding bookworm-backports from ${uri}"

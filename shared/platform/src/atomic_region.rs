@@ -65,7 +65,9 @@ impl<G> fmt::Debug for AtomicDmaRegion<G> {
 // the pointer is to a real byte; `dma_addr` is the address the backend resolves to byte 0.
 unsafe impl<G> DmaMemory for AtomicDmaRegion<G> {
     fn cpu_ptr(&self) -> NonNull<u8> {
-        NonNull::from(&self.bytes[0]).cast::<u8>()
+        // From the whole slice, not its first element: the pointer must be valid for every
+        // byte of the region (a pointer made from `&bytes[0]` may only reach byte 0).
+        NonNull::from(&*self.bytes).cast::<u8>()
     }
 
     fn len(&self) -> usize {
