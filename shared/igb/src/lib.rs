@@ -12,6 +12,10 @@
 //! * [`pf_device`]: PF global reset, link, VMDq pools/switch and the "other" interrupt.
 //! * [`mailbox`]: the PF<->VF mailbox, both ends.
 //! * [`vf_watchdog`]: the VF's 2 s watchdog (link, mailbox, statistics, lost interrupts).
+//! * [`nvm`]: NVM words through EERD, the checksum, the permanent MAC and its fallbacks.
+//! * [`phy`]: PHY access (MDIC), link configuration (`*SpeedDuplex`, `*FlowControl`).
+//! * [`stats`]: PF and VF statistics accumulators.
+//! * [`removal`]: surprise-removal detection.
 #![forbid(unsafe_code)]
 #![no_std]
 
@@ -21,8 +25,12 @@ pub mod filters;
 pub mod ids;
 pub mod interrupts;
 pub mod mailbox;
+pub mod nvm;
 pub mod pf_device;
+pub mod phy;
 pub mod queue;
 pub mod regs;
+pub mod removal;
 pub mod ring;
+pub mod stats;
 pub mod vf_watchdog;

@@ -26,13 +26,70 @@ pub const GPIE: PfReg = reg(0x1514);
 pub const EECD: PfReg = reg(0x0010);
 /// MDI control: the PHY's management interface (82576 datasheet 8.2.4).
 pub const MDIC: PfReg = reg(0x0020);
+/// EEPROM/NVM read: one 16-bit word per request (82576 datasheet 8.2.2; bits in [`eerd`]).
+pub const EERD: PfReg = reg(0x0014);
+
+// ---- Flow control (82576 datasheet 8.2.5-8.2.8, 8.10.x; Linux `e1000_setup_link_generic`) ----
+
+/// Flow control address low: the pause-frame destination 01:80:C2:00:00:01, bytes 0-3.
+pub const FCAL: PfReg = reg(0x0028);
+/// Flow control address high: bytes 4-5 of the pause-frame address.
+pub const FCAH: PfReg = reg(0x002C);
+/// Flow control type: the pause-frame EtherType (0x8808).
+pub const FCT: PfReg = reg(0x0030);
+/// Flow control transmit timer value: the pause time sent in XOFF frames (512-bit-time units).
+pub const FCTTV: PfReg = reg(0x0170);
+/// Flow control receive threshold low (XON threshold, bytes; XONE bit 31).
+pub const FCRTL: PfReg = reg(0x2160);
+/// Flow control receive threshold high (XOFF threshold, bytes).
+pub const FCRTH: PfReg = reg(0x2168);
+/// Rx packet buffer size (82576: KiB in bits 6:0; I350: a table index in bits 3:0).
+pub const RXPBS: PfReg = reg(0x2404);
+
+/// Bits of [`EERD`] on 82575 and later, 82576 and I350 included (Linux `E1000_NVM_RW_*`).
+pub mod eerd {
+    /// Start a read (software sets it with the address).
+    pub const START: u32 = 1 << 0;
+    /// The read finished and DATA is valid (set by hardware).
+    pub const DONE: u32 = 1 << 1;
+    /// Word address shift (bits 15:2).
+    pub const ADDR_SHIFT: u32 = 2;
+    /// Word address mask (14 bits).
+    pub const ADDR_MASK: u32 = 0x3FFF << ADDR_SHIFT;
+    /// Read data shift (bits 31:16).
+    pub const DATA_SHIFT: u32 = 16;
+}
+
+/// Bits of [`FCRTL`].
+pub mod fcrtl {
+    /// Send XON when the buffer drains below the low threshold.
+    pub const XONE: u32 = 1 << 31;
+}
 
 /// CTRL bits.
 pub mod ctrl {
     /// Block new PCIe master requests (before reset).
     pub const GIO_MASTER_DISABLE: u32 = 1 << 2;
+    /// Full duplex (used by the MAC when FRCDPX is set).
+    pub const FD: u32 = 1 << 0;
     /// Set link up.
     pub const SLU: u32 = 1 << 6;
+    /// Speed selection shift (bits 9:8: 00 = 10, 01 = 100, 10 = 1000 Mb/s; used with FRCSPD).
+    pub const SPEED_SHIFT: u32 = 8;
+    /// Speed selection mask.
+    pub const SPEED_MASK: u32 = 0b11 << SPEED_SHIFT;
+    /// Speed selection 100 Mb/s.
+    pub const SPEED_100: u32 = 0b01 << SPEED_SHIFT;
+    /// Speed selection 1000 Mb/s.
+    pub const SPEED_1000: u32 = 0b10 << SPEED_SHIFT;
+    /// Force the MAC speed from CTRL.SPEED instead of the PHY's resolution.
+    pub const FRCSPD: u32 = 1 << 11;
+    /// Force the MAC duplex from CTRL.FD.
+    pub const FRCDPX: u32 = 1 << 12;
+    /// Honour received pause frames (Rx flow control).
+    pub const RFCE: u32 = 1 << 27;
+    /// Send pause frames (Tx flow control).
+    pub const TFCE: u32 = 1 << 28;
     /// Full MAC reset, self-clearing.
     pub const RST: u32 = 1 << 26;
     /// Device reset.
@@ -47,6 +104,11 @@ pub mod status {
     pub const FD: u32 = 1 << 0;
     /// Link up.
     pub const LU: u32 = 1 << 1;
+    /// LAN function (port) this PCI function drives, bits 3:2 (after any NVM port swap;
+    /// Linux `E1000_STATUS_FUNC_MASK`).
+    pub const FUNC_ID_SHIFT: u32 = 2;
+    /// LAN function mask.
+    pub const FUNC_ID_MASK: u32 = 0b11 << FUNC_ID_SHIFT;
     /// Speed field shift (bits 7:6: 00 = 10, 01 = 100, 10 = 1000 Mb/s).
     pub const SPEED_SHIFT: u32 = 6;
     /// Speed field mask.
@@ -117,6 +179,79 @@ pub mod gpie {
     /// PBA support.
     pub const PBA: u32 = 1 << 31;
 }
+
+// ---- Statistics (82576 datasheet 8.19; Linux `e1000_regs.h`). All clear-on-read. ----
+
+/// CRC error count.
+pub const CRCERRS: PfReg = reg(0x4000);
+/// Alignment error count.
+pub const ALGNERRC: PfReg = reg(0x4004);
+/// Symbol error count.
+pub const SYMERRS: PfReg = reg(0x4008);
+/// Rx error count (PHY-reported errors).
+pub const RXERRC: PfReg = reg(0x400C);
+/// Missed packets (no room in the Rx packet buffer).
+pub const MPC: PfReg = reg(0x4010);
+/// Single collision count.
+pub const SCC: PfReg = reg(0x4014);
+/// Excessive collisions (frame dropped after 16 attempts).
+pub const ECOL: PfReg = reg(0x4018);
+/// Multiple collision count.
+pub const MCC: PfReg = reg(0x401C);
+/// Late collision count.
+pub const LATECOL: PfReg = reg(0x4020);
+/// Collision count.
+pub const COLC: PfReg = reg(0x4028);
+/// Defer count.
+pub const DC: PfReg = reg(0x4030);
+/// Transmit with no carrier sense.
+pub const TNCRS: PfReg = reg(0x4034);
+/// Carrier extension error count.
+pub const CEXTERR: PfReg = reg(0x403C);
+/// Receive length error count.
+pub const RLEC: PfReg = reg(0x4040);
+/// XON frames received.
+pub const XONRXC: PfReg = reg(0x4048);
+/// XON frames sent.
+pub const XONTXC: PfReg = reg(0x404C);
+/// XOFF frames received.
+pub const XOFFRXC: PfReg = reg(0x4050);
+/// XOFF frames sent.
+pub const XOFFTXC: PfReg = reg(0x4054);
+/// Good packets received (all destinations).
+pub const GPRC: PfReg = reg(0x4074);
+/// Broadcast packets received.
+pub const BPRC: PfReg = reg(0x4078);
+/// Multicast packets received.
+pub const MPRC: PfReg = reg(0x407C);
+/// Good packets transmitted.
+pub const GPTC: PfReg = reg(0x4080);
+/// Good octets received, low 32 bits (read before GORCH; reading GORCH clears the pair).
+pub const GORCL: PfReg = reg(0x4088);
+/// Good octets received, high bits.
+pub const GORCH: PfReg = reg(0x408C);
+/// Good octets transmitted, low 32 bits.
+pub const GOTCL: PfReg = reg(0x4090);
+/// Good octets transmitted, high bits.
+pub const GOTCH: PfReg = reg(0x4094);
+/// Rx no-buffers count (no descriptor available; the frame may still be stored).
+pub const RNBC: PfReg = reg(0x40A0);
+/// Rx undersize count.
+pub const RUC: PfReg = reg(0x40A4);
+/// Rx fragment count.
+pub const RFC: PfReg = reg(0x40A8);
+/// Rx oversize count.
+pub const ROC: PfReg = reg(0x40AC);
+/// Rx jabber count.
+pub const RJC: PfReg = reg(0x40B0);
+/// Total packets received.
+pub const TPR: PfReg = reg(0x40D0);
+/// Total packets transmitted.
+pub const TPT: PfReg = reg(0x40D4);
+/// Multicast packets transmitted.
+pub const MPTC: PfReg = reg(0x40F0);
+/// Broadcast packets transmitted.
+pub const BPTC: PfReg = reg(0x40F4);
 
 // ---- Interrupts (§2.7) ----
 
@@ -846,6 +981,22 @@ const _: () = assert!(EICS.offset() == 0x1520 && EIMS.offset() == 0x1524);
 const _: () = assert!(EIMC.offset() == 0x1528 && EIAC.offset() == 0x152C);
 const _: () = assert!(EIAM.offset() == 0x1530 && EICR.offset() == 0x1580);
 const _: () = assert!(IVAR_MISC.offset() == 0x1740);
+const _: () = assert!(EERD.offset() == 0x0014 && MDIC.offset() == 0x0020);
+const _: () = assert!(FCAL.offset() == 0x0028 && FCAH.offset() == 0x002C);
+const _: () = assert!(FCT.offset() == 0x0030 && FCTTV.offset() == 0x0170);
+const _: () = assert!(FCRTL.offset() == 0x2160 && FCRTH.offset() == 0x2168);
+const _: () = assert!(RXPBS.offset() == 0x2404);
+const _: () = assert!(CRCERRS.offset() == 0x4000 && RXERRC.offset() == 0x400C);
+const _: () = assert!(MPC.offset() == 0x4010 && COLC.offset() == 0x4028);
+const _: () = assert!(RLEC.offset() == 0x4040 && GPRC.offset() == 0x4074);
+const _: () = assert!(BPRC.offset() == 0x4078 && MPRC.offset() == 0x407C);
+const _: () = assert!(GPTC.offset() == 0x4080 && GORCL.offset() == 0x4088);
+const _: () = assert!(GORCH.offset() == 0x408C && GOTCL.offset() == 0x4090);
+const _: () = assert!(GOTCH.offset() == 0x4094 && RUC.offset() == 0x40A4);
+const _: () = assert!(ROC.offset() == 0x40AC && MPTC.offset() == 0x40F0);
+const _: () = assert!(BPTC.offset() == 0x40F4);
+const _: () = assert!(ctrl::FRCSPD == 0x800 && ctrl::FRCDPX == 0x1000);
+const _: () = assert!(ctrl::RFCE == 0x0800_0000 && ctrl::TFCE == 0x1000_0000);
 const _: () = assert!(VT_CTL.offset() == 0x581C && MRQC.offset() == 0x5818);
 const _: () = assert!(VFRE.offset() == 0x0C8C && VFTE.offset() == 0x0C90);
 const _: () = assert!(MBVFICR.offset() == 0x0C80 && MBVFIMR.offset() == 0x0C84);
