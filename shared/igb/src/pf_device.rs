@@ -22,8 +22,8 @@ use crate::ids::Generation;
 use crate::interrupts::pf_ivar_misc;
 use crate::regs::pf::{
     self, CTRL, CTRL_EXT, DTXCTL, EECD, EICR, EIMC, EIMS, GPIE, ICR, IMC, IMS, IVAR_MISC, MBVFICR,
-    MBVFIMR, MDIC, MRQC, QDE, RCTL, STATUS, TCTL, VFLRE, VFRE, VFTE, VT_CTL, ctrl, ctrl_ext,
-    dtxctl, eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
+    MBVFIMR, MRQC, QDE, RCTL, STATUS, TCTL, VFLRE, VFRE, VFTE, VT_CTL, ctrl, ctrl_ext, dtxctl,
+    eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
 };
 use crate::regs::{DeviceGone, GenerationTraits, PfRegisters, PoolMask, WaitError};
 
@@ -36,8 +36,6 @@ const RESET_TIMEOUT: Duration = Duration::from_millis(100);
 const AUTO_READ_TIMEOUT: Duration = Duration::from_millis(10);
 /// How long outstanding master requests may take to drain (Linux: 800 × 100 µs).
 const MASTER_DISABLE_TIMEOUT: Duration = Duration::from_millis(80);
-/// How long a PHY register access may take.
-const MDIC_TIMEOUT: Duration = Duration::from_millis(10);
 const POLL_INTERVAL: Duration = Duration::from_micros(100);
 
 /// Transmit collision threshold and distance, the values every e1000-family driver writes
@@ -255,24 +253,13 @@ impl<M: Mmio> PfDevice<M> {
         value: u32,
         clock: &C,
     ) -> Result<(), PfInitError> {
-        self.regs.write(
-            MDIC,
-            (value & mdic::DATA_MASK)
-                | (register << mdic::REGADD_SHIFT)
-                | (mdic::INTERNAL_PHY << mdic::PHYADD_SHIFT)
-                | mdic::OP_WRITE,
-        );
-        match wait(
-            &self.regs,
-            MDIC,
-            mdic::READY,
-            mdic::READY,
-            MDIC_TIMEOUT,
-            clock,
-        )? {
-            Some(value) if value & mdic::ERROR == 0 => Ok(()),
-            _ => Err(PfInitError::PhyAccess),
-        }
+        // MDIC access lives in `crate::phy` (bounded poll, error and removal checks).
+        let register = u8::try_from(register).map_err(|_| PfInitError::PhyAccess)?;
+        let value = u16::try_from(value).map_err(|_| PfInitError::PhyAccess)?;
+        crate::phy::write_phy(&self.regs, register, value, clock).map_err(|error| match error {
+            crate::phy::PhyError::DeviceGone(gone) => PfInitError::DeviceGone(gone),
+            _ => PfInitError::PhyAccess,
+        })
     }
 
     /// Configures VMDq for `num_vfs` VFs (0 = plain VMDq with the PF alone in pool 0) and

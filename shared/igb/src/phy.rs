@@ -510,7 +510,10 @@ const fn thresholds_for(kib: u32, max_frame: u32) -> Option<(u32, u32)> {
     let Some(room) = bytes.checked_sub(two_frames) else {
         return None;
     };
-    let ninety = bytes / 10 * 9;
+    let Some(ninety) = bytes.checked_mul(9) else {
+        return None;
+    };
+    let ninety = ninety / 10;
     let high = (if ninety < room { ninety } else { room }) & !0xF;
     match high.checked_sub(16) {
         Some(low) if low > 0 => Some((high, low)),
