@@ -17,6 +17,7 @@ use crate::context::{self, Handler};
 use crate::driver::DriverShared;
 use crate::irql::{Irql, IrqlGuard};
 use crate::objects::{TimerQueue, Worker};
+use crate::port::{DevicePort, InterruptEngine};
 use crate::registry::{self, Kind, Owner, lock};
 use crate::rules::Violation;
 
@@ -254,7 +255,8 @@ pub(crate) struct AdapterShared {
     pub config: AdapterConfig,
     pub inner: Mutex<AdapterInner>,
     pub cv: Condvar,
-    pub dpc: Worker,
+    /// Interrupt thread, per-processor DPC threads and DPC objects.
+    pub intr: InterruptEngine,
     pub work: Worker,
     pub timers: TimerQueue,
     pub timer_thread: Mutex<Option<JoinHandle<()>>>,
@@ -302,7 +304,7 @@ impl AdapterShared {
                 sg_process: None,
             }),
             cv: Condvar::new(),
-            dpc: Worker::start("ndis-emu-dpc"),
+            intr: InterruptEngine::new(),
             work: Worker::start("ndis-emu-worker"),
             timers: TimerQueue::new(),
             timer_thread: Mutex::new(None),
@@ -320,6 +322,9 @@ impl AdapterShared {
             .spawn(move || crate::exports::timer_thread(&timer_adapter))
             .ok();
         *lock(&adapter.timer_thread) = join;
+        if let Some(backend) = adapter.config.backend.clone() {
+            backend.attach(DevicePort::new(&adapter));
+        }
         adapter
     }
 
@@ -468,14 +473,24 @@ impl AdapterShared {
                 ),
             );
         }
-        // Reclaim; mark tombstones so later use is reported.
+        // Reclaim; mark tombstones so later use is reported. Device-visible memory leaves the
+        // DMA address space first (later device access is "after free", NDIS-DMA-3) and register
+        // ranges are unmapped (later access is NDIS-IO-1).
         for (addr, entry) in registry::live_owned_by(&owner) {
-            if !matches!(entry.kind, Kind::Adapter(_)) {
-                if let Kind::Timer(t) = &entry.kind {
-                    lock(&t.state).queued = None;
+            match &entry.kind {
+                Kind::Adapter(_) => continue,
+                Kind::Timer(t) => lock(&t.state).queued = None,
+                Kind::SharedMemory { physical, .. } | Kind::SharedMemoryEx { physical, .. } => {
+                    crate::dma::unmap(*physical);
                 }
-                registry::retire(addr);
+                Kind::IoSpace { .. } => crate::dma::unmap_mmio(addr),
+                _ => {}
             }
+            registry::retire(addr);
+        }
+        crate::dma::unmap_owned_by(self.handle);
+        for va in crate::dma::mmio_owned_by(self.handle) {
+            crate::dma::unmap_mmio(va);
         }
         let virt = self.lock().virtualization;
         if let Some(n) = virt {
@@ -512,7 +527,7 @@ impl AdapterShared {
                 let _ = join.join();
             }
         }
-        self.dpc.stop(Duration::from_secs(2));
+        self.intr.stop(Duration::from_secs(2));
         self.work.stop(Duration::from_secs(2));
     }
 }

@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use ndis_abi::NDIS_STATUS;
 
+use crate::port::DevicePort;
+
 /// A registry value for `NdisReadConfiguration`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeywordValue {
@@ -39,10 +41,21 @@ pub struct Bar {
     pub length: u32,
 }
 
-/// The device side, for a later device model: register access by BAR offset and PCI config
-/// space. Shared memory is visible to it through [`crate::dma_read`] / [`crate::dma_write`] by
-/// the physical addresses the emulator hands the driver.
+/// The device side (a device model): register access by BAR offset, PCI config space, VF
+/// config space. [`HardwareBackend::attach`] hands it the adapter's [`DevicePort`], through
+/// which it raises interrupts and reads/writes the driver's DMA memory by the fake physical
+/// addresses the emulator handed out. Calls come from any emulator thread (the driver's ISR,
+/// DPC, timer, work item or the test thread), possibly concurrently; the emulator holds none
+/// of its locks while calling, so the backend may call back into the port.
 pub trait HardwareBackend: Send + Sync {
+    /// Called once when the adapter is created (before MiniportInitializeEx); the backend keeps
+    /// the port to raise interrupts and to do DMA.
+    fn attach(&self, _port: DevicePort) {}
+    /// Whether the device may still DMA into [physical, physical+len) (an enabled queue uses
+    /// it). Asked when the driver frees shared memory (NDIS-DMA-4).
+    fn dma_may_target(&self, _physical: u64, _len: u64) -> bool {
+        false
+    }
     /// A 32-bit register read at `offset` in BAR `bar`.
     fn mmio_read32(&self, bar: u8, offset: u64) -> u32;
     /// A 32-bit register write.
@@ -96,12 +109,16 @@ pub struct AdapterConfig {
     pub partition: Partition,
     /// The most VFs `NdisMEnableVirtualization` accepts (the PF's SR-IOV TotalVFs).
     pub total_vfs: u16,
-    /// PCI location of the PF; VF n is at function `first_vf_function + n` (routing-id order).
+    /// PCI segment of the PF and its VFs.
     pub segment: u16,
     /// PCI bus of the PF and its VFs.
     pub bus: u8,
-    /// Function number of VF 0.
+    /// Without an SR-IOV capability in the backend's config space: the routing-id low byte
+    /// (device/function) of VF 0; VF n is at `first_vf_function + 2n` (82576 VF stride 2).
     pub first_vf_function: u8,
+    /// Routing-id low byte (device << 3 | function) of the PF; with an SR-IOV capability VF n
+    /// is at `PF RID + First VF Offset + n * VF Stride` (PCIe SR-IOV 1.1 §2.1.2).
+    pub pf_function: u8,
     /// What `NdisMQueryProbedBars` returns.
     pub probed_bars: [u32; 6],
     /// Register/config access target; `None` = registers read as zero and writes are dropped.
@@ -134,6 +151,7 @@ impl Default for AdapterConfig {
             segment: 0,
             bus: 3,
             first_vf_function: 0x80,
+            pf_function: 0,
             probed_bars: [0xFFFE_0000, 0, 0, 0xFFFF_C000, 0, 0],
             backend: None,
             backchannel: None,

@@ -1157,41 +1157,52 @@ impl EmuAdapter {
         self.shared.lock().status_log.clone()
     }
 
-    /// Fires MSI-X message `message_id` (or the line interrupt): the ISR runs at DIRQL on the
-    /// adapter's interrupt/DPC thread, then its DPC at DISPATCH if requested. Waits (bounded).
+    /// Fires MSI-X message `message_id` (or the line interrupt) from the test thread and waits
+    /// (bounded): the ISR runs at DIRQL on the adapter's interrupt thread, then its DPC at
+    /// DISPATCH on the target processor's DPC thread if the ISR asked for it. For a device model
+    /// use [`crate::DevicePort::raise`] (non-blocking) instead.
     pub fn fire_interrupt(&self, message_id: u32) -> InterruptOutcome {
-        let handle = self.shared.lock().interrupt;
-        let Some(obj) = handle.and_then(|h| match registry::get(h) {
-            Some(registry::Entry {
-                kind: registry::Kind::Interrupt(o),
-                live: true,
-                ..
-            }) => Some(o),
-            _ => None,
-        }) else {
+        let Some(obj) = crate::port::live_interrupt(&self.shared) else {
             return InterruptOutcome {
                 claimed: false,
                 dpc_ran: false,
             };
         };
+        let message = if obj.message_based { message_id } else { 0 };
         let result = Arc::new(Mutex::new((false, false)));
         let out = Arc::clone(&result);
         let adapter = Arc::clone(&self.shared);
-        self.shared.dpc.run_and_wait(
+        self.shared.intr.run_on_isr_thread(
             self.timeout(),
             Box::new(move || {
-                *lock(&out) = crate::exports::run_isr(&adapter, &obj, message_id);
+                *lock(&out) = crate::port::run_isr(&adapter, &obj, message);
             }),
         );
-        let (claimed, dpc_ran) = *lock(&result);
+        let (claimed, dpc_queued) = *lock(&result);
+        let dpc_ran = dpc_queued && self.shared.intr.wait_dpc_idle(message, self.timeout());
         InterruptOutcome { claimed, dpc_ran }
     }
 
-    /// Waits (bounded) until the DPC and work-item queues queued so far have run.
-    pub fn wait_idle(&self) {
+    /// The device side of this adapter (what [`crate::HardwareBackend::attach`] receives).
+    #[must_use]
+    pub fn device_port(&self) -> crate::DevicePort {
+        crate::DevicePort::new(&self.shared)
+    }
+
+    /// Interrupt messages raised through a [`crate::DevicePort`] that were dropped (no
+    /// interrupt registered, deregistered, halted, or not a granted message).
+    #[must_use]
+    pub fn dropped_interrupts(&self) -> u64 {
         self.shared
-            .dpc
-            .run_and_wait(self.timeout(), Box::new(|| {}));
+            .intr
+            .dropped
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Waits (bounded) until pending interrupts, queued DPCs and the work items queued so far
+    /// have run.
+    pub fn wait_idle(&self) {
+        self.shared.intr.wait_idle(self.timeout());
         self.shared
             .work
             .run_and_wait(self.timeout(), Box::new(|| {}));

@@ -20,6 +20,7 @@ pub mod exports;
 mod harness;
 mod irql;
 mod objects;
+mod port;
 mod raw;
 mod registry;
 mod rules;
@@ -39,6 +40,7 @@ pub use harness::{
     OidOutcome, SendOptions,
 };
 pub use irql::Irql;
+pub use port::{DevicePort, PROCESSORS, current_processor};
 pub use rules::{RULES, Rule, Violation, assert_no_violations, rule};
 
 static ORPHANS: Mutex<Vec<Violation>> = Mutex::new(Vec::new());

@@ -66,7 +66,7 @@ pub(crate) enum Kind {
     /// `NdisMAllocateSharedMemory` (VA key).
     SharedMemory { length: u32, physical: i64 },
     /// `NdisAllocateSharedMemory` handle.
-    SharedMemoryEx { physical: i64 },
+    SharedMemoryEx { physical: i64, length: u32 },
     /// Scatter/gather DMA handle.
     Dma,
     /// NBL pool.

@@ -69,11 +69,16 @@ rules! {
     "NDIS-HALT-7" | "I/O space is unmapped, work items freed and configuration handles closed before MiniportHaltEx returns" | "SDV NdisMMapIoSpace";
     "NDIS-IRQL-1" | "Each NDIS function is called at or below its maximum IRQL (PASSIVE-only functions never from an ISR, DPC, timer or spin-lock-held path)" | "SDV Irql_Miniport_Driver_Function";
     "NDIS-IRQL-2" | "A handler returns at the IRQL it was called at, and spin locks are released by the matching call at the right IRQL" | "SDV SpinLockBalanced";
+    "NDIS-IRQL-3" | "KeStallExecutionProcessor (NdisStallExecution) stalls at most 50 microseconds when called at DISPATCH_LEVEL or above" | "D/wdm/nf-wdm-kestallexecutionprocessor.md";
     "NDIS-STATUS-1" | "NdisMIndicateStatusEx gets a valid NDIS_STATUS_INDICATION: right header, SourceHandle = MiniportAdapterHandle, a status buffer of the documented size (NDIS_LINK_STATE for NDIS_STATUS_LINK_STATE)" | "D/ndis/nf-ndis-ndismindicatestatusex.md";
     "NDIS-MEM-1" | "Memory, shared memory, NBLs and MDLs are freed once, with the values they were allocated with" | "SDV NdisMFreeSharedMemory";
     "NDIS-TIMER-1" | "A timer object is not freed while it is queued and is not used after it was freed" | "D/ndis/nf-ndis-ndisfreetimerobject.md";
     "NDIS-INT-1" | "NdisMRegisterInterruptEx is called once per adapter from MiniportInitializeEx with a valid characteristics header and the handlers its interrupt type needs" | "SDV Init_RegisterInterrupt";
     "NDIS-DMA-1" | "NdisMAllocateSharedMemory needs a prior NdisMRegisterScatterGatherDma on the adapter" | "N/registering-and-deregistering-dma-channels.md";
+    "NDIS-DMA-2" | "The device accesses memory only inside live shared memory and scatter/gather mappings of the fake physical address space (the addresses NDIS handed out)" | "D/ndis/nf-ndis-ndismallocatesharedmemory.md";
+    "NDIS-DMA-3" | "The device does not access shared memory or scatter/gather mappings after they were freed (NdisMFreeSharedMemory, NdisFreeSharedMemory, NdisMFreeNetBufferSGList, halt)" | "D/ndis/nf-ndis-ndismfreesharedmemory.md";
+    "NDIS-DMA-4" | "Shared memory is not freed while the device may still DMA into it: stop the hardware (disable the queue) first" | "D/ndis/nc-ndis-miniport_halt.md";
+    "NDIS-IO-1" | "Registers are accessed only inside a range NdisMMapIoSpace returned and before NdisMUnmapIoSpace released it" | "D/ndis/nf-ndis-ndismunmapiospace.md";
     "NDIS-SRIOV-1" | "NdisMEnableVirtualization: not enabled twice without disabling in between, migration arguments FALSE, and NumVFs 0 when disabling" | "D/ndis/nf-ndis-ndismenablevirtualization.md";
     "NDIS-SRIOV-2" | "VF bus data and location functions are used only by a PF with virtualization enabled and a VFId below NumVFs" | "D/ndis/nf-ndis-ndismgetvirtualfunctionbusdata.md";
     "NDIS-SRIOV-3" | "NdisMReadConfigBlock/NdisMWriteConfigBlock are called only by a VF miniport; NdisMInvalidateConfigBlock only by a PF" | "D/ndis/nf-ndis-ndismreadconfigblock.md";

@@ -99,5 +99,8 @@ same_signature!(
     NdisGetCurrentSystemTime,
     NdisMSleep,
     KeStallExecutionProcessor,
+    EmuReadRegisterUlong,
+    EmuWriteRegisterUlong,
+    KeQueryUnbiasedInterruptTime,
     NdisWriteEventLogEntry,
 );

@@ -950,7 +950,7 @@ pub unsafe extern "system" fn NdisMAllocateSharedMemory(
         ) else {
             return;
         };
-        crate::dma::map(physical, va, Length as usize);
+        crate::dma::map(physical, va, Length as usize, adapter.handle());
         // SAFETY: checked non-NULL above.
         unsafe { raw::write(VirtualAddress, va as PVOID) };
         // SAFETY: checked non-NULL above.
@@ -996,9 +996,36 @@ pub unsafe extern "system" fn NdisMFreeSharedMemory(
                 format!("NdisMFreeSharedMemory: allocated with length {length:#x} at {physical:#x}, freed with length {Length:#x} at {PhysicalAddress:#x}"),
             );
         }
+        check_device_quiet(
+            &adapter,
+            "NdisMFreeSharedMemory",
+            physical,
+            u64::from(length),
+        );
         crate::dma::unmap(physical);
         registry::retire(VirtualAddress as usize);
     });
+}
+
+/// NDIS-DMA-4: the device must be stopped from DMA into a block before it is freed (MiniportHaltEx
+/// stops the hardware, then frees its resources: D/ndis/nc-ndis-miniport_halt.md). The backend
+/// says whether an enabled queue may still target the range. A surprise-removed device cannot.
+fn check_device_quiet(adapter: &AdapterShared, name: &str, physical: i64, length: u64) {
+    if adapter.lock().surprise_removed {
+        return;
+    }
+    let Some(backend) = adapter.config.backend.as_ref() else {
+        return;
+    };
+    let Ok(start) = u64::try_from(physical) else {
+        return;
+    };
+    if backend.dma_may_target(start, length) {
+        adapter.violate(
+            "NDIS-DMA-4",
+            format!("{name}: the device may still DMA into [{start:#x}, +{length:#x}) (disable the queue first)"),
+        );
+    }
 }
 
 /// `NdisAllocateSharedMemory` (NDIS 6.20+, VPort-aware).
@@ -1052,7 +1079,10 @@ pub unsafe extern "system" fn NdisAllocateSharedMemory(
         let Some(va) = registry::new_block(
             p.Length as usize,
             4096,
-            Kind::SharedMemoryEx { physical },
+            Kind::SharedMemoryEx {
+                physical,
+                length: p.Length,
+            },
             adapter.owner(),
         ) else {
             return NDIS_STATUS_RESOURCES;
@@ -1084,7 +1114,7 @@ pub unsafe extern "system" fn NdisAllocateSharedMemory(
             };
         }
         let handle = va;
-        crate::dma::map(physical, va, p.Length as usize);
+        crate::dma::map(physical, va, p.Length as usize, adapter.handle());
         p.VirtualAddress = va as PVOID;
         p.SharedMemoryHandle = handle as NDIS_HANDLE;
         // SAFETY: non-NULL parameters structure (checked above); NDIS writes back the outputs.
@@ -1114,7 +1144,7 @@ pub unsafe extern "system" fn NdisFreeSharedMemory(
             "NdisFreeSharedMemory",
             Irql::Passive,
         );
-        let Some((Kind::SharedMemoryEx { physical, .. }, _)) = object_of(
+        let Some((Kind::SharedMemoryEx { physical, length }, _)) = object_of(
             AllocationHandle as usize,
             "NdisFreeSharedMemory",
             "shared memory handle",
@@ -1122,6 +1152,12 @@ pub unsafe extern "system" fn NdisFreeSharedMemory(
         ) else {
             return;
         };
+        check_device_quiet(
+            &adapter,
+            "NdisFreeSharedMemory",
+            physical,
+            u64::from(length),
+        );
         crate::dma::unmap(physical);
         registry::retire(AllocationHandle as usize);
     });
@@ -1230,8 +1266,9 @@ pub unsafe extern "system" fn NdisMDeregisterScatterGatherDma(NdisMiniportDmaHan
 // I/O space
 // ---------------------------------------------------------------------------------------------
 
-/// `NdisMMapIoSpace`: maps a BAR from the resource list. The returned range is emulator memory
-/// registered for [`crate::mmio_read32`] / [`crate::mmio_write32`] routing to the backend.
+/// `NdisMMapIoSpace`: maps (part of) a BAR from the resource list. The returned range is
+/// page-rounded `PROT_NONE` address space; registers are reached through
+/// [`super::EmuReadRegisterUlong`] / [`super::EmuWriteRegisterUlong`], routed to the backend.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
@@ -1258,27 +1295,29 @@ pub unsafe extern "system" fn NdisMMapIoSpace(
         }
         let phys = PhysicalAddress as u64;
         let bar = adapter.config.bars.iter().find(|b| {
-            phys >= b.physical && phys + u64::from(Length) <= b.physical + u64::from(b.length)
+            phys >= b.physical
+                && phys
+                    .checked_add(u64::from(Length))
+                    .is_some_and(|end| end <= b.physical + u64::from(b.length))
         });
         let Some(bar) = bar.copied() else {
             adapter.violate("NDIS-HANDLE-1", format!("NdisMMapIoSpace: {phys:#x}+{Length:#x} is not inside a memory BAR of the resource list"));
             return NDIS_STATUS_RESOURCE_CONFLICT;
         };
-        let Some(va) = registry::new_block(
-            Length as usize,
-            4096,
-            Kind::IoSpace { length: Length },
-            adapter.owner(),
-        ) else {
-            return NDIS_STATUS_RESOURCES;
-        };
-        crate::dma::map_mmio(
-            va,
+        if Length == 0 {
+            return NDIS_STATUS_INVALID_PARAMETER;
+        }
+        // PROT_NONE address space: a driver that dereferences it instead of using the register
+        // primitive faults, as it would bypassing READ/WRITE_REGISTER_ULONG on a real BAR.
+        let Some(va) = crate::dma::map_mmio(
             Length as usize,
             adapter.arc(),
             bar.index,
             phys - bar.physical,
-        );
+        ) else {
+            return NDIS_STATUS_RESOURCES;
+        };
+        registry::insert(va, Kind::IoSpace { length: Length }, adapter.owner());
         // SAFETY: checked non-NULL above.
         unsafe { raw::write(VirtualAddress, va as PVOID) };
         SUCCESS

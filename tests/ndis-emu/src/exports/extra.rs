@@ -196,9 +196,12 @@ pub unsafe extern "system" fn NdisQueryNetBufferPhysicalCount(NetBuffer: *mut NE
     })
 }
 
-/// Builds a SCATTER_GATHER_LIST for an NB's data in `buffer` (fake physical addresses that the
-/// device side can resolve with [`crate::dma_read`]). Returns the bytes needed.
-fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize) -> Option<usize> {
+/// Builds a SCATTER_GATHER_LIST for an NB's data in `buffer` (fake physical addresses the
+/// device resolves through its [`crate::DevicePort`]). Data inside shared memory keeps its
+/// shared-memory address; any other range gets an SG-list mapping owned by `owner` until
+/// `NdisMFreeNetBufferSGList(buffer)`. Returns the bytes needed; maps nothing (and writes
+/// nothing) when `buffer` is 0 or `size` is too small.
+fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize, owner: usize) -> Option<usize> {
     // SAFETY: valid NET_BUFFER from the driver.
     let v = unsafe { raw::read(nb) };
     // SAFETY: NET_BUFFER_DATA view.
@@ -207,30 +210,39 @@ fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize) -> Option<usize> {
     let mut remaining = unsafe { d.NbDataLength.DataLength } as usize;
     let mut mdl = d.CurrentMdl;
     let mut offset = d.CurrentMdlOffset as usize;
-    let mut elements = Vec::new();
-    while remaining > 0 && elements.len() < 1024 {
+    let mut segments: Vec<(usize, usize)> = Vec::new();
+    while remaining > 0 && segments.len() < 1024 {
         if mdl.is_null() {
             return None;
         }
         // SAFETY: MDLs of a valid NB.
         let m = unsafe { raw::read(mdl) };
         let take = (m.ByteCount as usize).checked_sub(offset)?.min(remaining);
-        let va = m.MappedSystemVa as usize + offset;
-        let physical =
-            crate::dma::physical_of(va).unwrap_or_else(|| crate::dma::map_temporary(va, take));
+        let va = (m.MappedSystemVa as usize).checked_add(offset)?;
+        if take > 0 {
+            segments.push((va, take));
+        }
+        remaining -= take;
+        mdl = m.Next;
+        offset = 0;
+    }
+    if remaining > 0 {
+        return None;
+    }
+    let needed = std::mem::size_of::<SCATTER_GATHER_LIST>()
+        + segments.len() * std::mem::size_of::<SCATTER_GATHER_ELEMENT>();
+    if buffer == 0 || size < needed {
+        return Some(needed);
+    }
+    let mut elements = Vec::with_capacity(segments.len());
+    for (va, take) in segments {
+        let physical = crate::dma::physical_of(va, take)
+            .unwrap_or_else(|| crate::dma::map_sg(buffer, va, take, owner));
         elements.push(SCATTER_GATHER_ELEMENT {
             Address: physical,
             Length: u32::try_from(take).ok()?,
             Reserved: 0,
         });
-        remaining -= take;
-        mdl = m.Next;
-        offset = 0;
-    }
-    let needed = std::mem::size_of::<SCATTER_GATHER_LIST>()
-        + elements.len() * std::mem::size_of::<SCATTER_GATHER_ELEMENT>();
-    if buffer == 0 || size < needed {
-        return Some(needed);
     }
     let list = SCATTER_GATHER_LIST {
         NumberOfElements: u32::try_from(elements.len()).ok()?,
@@ -288,8 +300,11 @@ pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
             );
             return NDIS_STATUS_FAILURE;
         };
+        let owner_handle = adapter.handle();
         let (buffer, own) = if ScatterGatherListBuffer.is_null() {
-            let needed = build_sgl(NetBuffer, 0, 0).unwrap_or(0);
+            let Some(needed) = build_sgl(NetBuffer, 0, 0, owner_handle) else {
+                return NDIS_STATUS_INVALID_PARAMETER;
+            };
             let Some(block) = registry::new_block(
                 needed.max(16),
                 16,
@@ -307,9 +322,18 @@ pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
         } else {
             ScatterGatherListBufferSize as usize
         };
-        match build_sgl(NetBuffer, buffer, size) {
+        match build_sgl(NetBuffer, buffer, size, owner_handle) {
             Some(needed) if needed <= size => {}
-            _ => return NDIS_STATUS_BUFFER_TOO_SHORT,
+            result => {
+                if own {
+                    registry::retire(buffer);
+                }
+                return if result.is_none() {
+                    NDIS_STATUS_INVALID_PARAMETER
+                } else {
+                    NDIS_STATUS_BUFFER_TOO_SHORT
+                };
+            }
         }
         let current = crate::irql::current();
         adapter.call(Handler::Dpc, current, || {
@@ -349,6 +373,8 @@ pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
             return;
         };
         check_irql(Some(&owner), "NdisMFreeNetBufferSGList", Irql::Dispatch);
+        // The device may no longer reach the list's data (later access is NDIS-DMA-3).
+        crate::dma::release_sg_list(pSGL as usize);
         if matches!(
             registry::get(pSGL as usize),
             Some(registry::Entry {

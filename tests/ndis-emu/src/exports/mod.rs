@@ -19,14 +19,16 @@ use crate::registry::{self, Kind, Owner};
 mod core;
 mod data;
 mod extra;
+mod register;
 mod system;
 
 pub use self::core::*;
 pub use self::data::*;
 pub(crate) use self::data::{link_chain, snapshot_of};
 pub use self::extra::*;
+pub use self::register::*;
 pub use self::system::*;
-pub(crate) use self::system::{run_isr, timer_thread};
+pub(crate) use self::system::{call_isr, run_dpc, timer_thread};
 
 /// Runs an export body, turning a panic into a recorded error and `default`.
 pub(crate) fn guard<R>(name: &'static str, default: R, body: impl FnOnce() -> R) -> R {

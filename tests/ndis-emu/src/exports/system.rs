@@ -504,26 +504,24 @@ pub unsafe extern "system" fn NdisMDeregisterInterruptEx(NdisInterruptHandle: ND
         };
         check_irql(Some(&owner), "NdisMDeregisterInterruptEx", Irql::Passive);
         *lock(&obj.deregistered) = true;
+        // An ISR in progress finishes under the interrupt lock; NDIS returns from
+        // deregistration only when the interrupt's ISR and DPCs are done
+        // (D/ndis/nf-ndis-ndismderegisterinterruptex.md), so the driver may free their context.
+        drop(lock(&obj.sync));
         if let Some(a) = owner.adapter() {
             a.lock().interrupt = None;
+            if !a.intr.quiesce(a.config.completion_timeout) {
+                // A DPC that never returns is a hang the test will see anyway; say why here.
+                eprintln!(
+                    "ndis-emu: NdisMDeregisterInterruptEx on adapter {:#x}: a DPC did not return within {:?}; deregistering anyway",
+                    a.handle(),
+                    a.config.completion_timeout
+                );
+            }
         }
         lock(&obj.message_table).take();
         registry::retire(NdisInterruptHandle as usize);
     });
-}
-
-/// Queues a DPC for `message` on the adapter's DPC thread.
-pub(crate) fn queue_dpc(
-    adapter: &Arc<AdapterShared>,
-    obj: &Arc<InterruptObj>,
-    message: u32,
-    dpc_context: usize,
-) -> bool {
-    let job_adapter = Arc::clone(adapter);
-    let job_obj = Arc::clone(obj);
-    adapter.dpc.submit(Box::new(move || {
-        run_dpc(&job_adapter, &job_obj, message, dpc_context)
-    }))
 }
 
 pub(crate) fn run_dpc(
@@ -568,15 +566,15 @@ pub(crate) fn run_dpc(
     });
 }
 
-/// Runs the ISR for `message` (DIRQL, under the interrupt lock) and its DPC if requested.
-/// Returns (claimed, DPC queued).
-pub(crate) fn run_isr(
-    adapter: &Arc<AdapterShared>,
-    obj: &Arc<InterruptObj>,
+/// Calls the ISR for `message` at DIRQL under the interrupt lock. Returns (claimed,
+/// QueueDefaultInterruptDpc, TargetProcessors).
+pub(crate) fn call_isr(
+    adapter: &AdapterShared,
+    obj: &InterruptObj,
     message: u32,
-) -> (bool, bool) {
+) -> (bool, bool, ULONG) {
     if *lock(&obj.deregistered) {
-        return (false, false);
+        return (false, false, 0);
     }
     let mut queue_dpc_flag: BOOLEAN = 0;
     let mut targets: ULONG = 0;
@@ -609,14 +607,30 @@ pub(crate) fn run_isr(
             }
         })
     };
-    let queued = claimed && queue_dpc_flag != 0;
-    if queued {
-        run_dpc(adapter, obj, message, 0);
-    }
-    (claimed, queued)
+    (claimed, queue_dpc_flag != 0, targets)
 }
 
-/// `NdisMQueueDpc`.
+/// Checks `MessageId` for `NdisMQueueDpc[Ex]`: one of the granted messages (0 for a line-based
+/// interrupt).
+fn dpc_message_ok(adapter: &AdapterShared, obj: &InterruptObj, message: u32, name: &str) -> bool {
+    let count = if obj.message_based {
+        adapter.config.msix_messages
+    } else {
+        1
+    };
+    if message >= count {
+        adapter.violate(
+            "NDIS-HANDLE-1",
+            format!("{name}: MessageId {message} is not one of the {count} interrupt message(s) NDIS granted"),
+        );
+        return false;
+    }
+    true
+}
+
+/// `NdisMQueueDpc`: queues `MessageId`'s DPC on the lowest modelled processor in
+/// `TargetProcessors` (one DPC object per message). Returns the processor bit it was queued
+/// on, 0 if it was already queued.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
@@ -632,19 +646,26 @@ pub unsafe extern "system" fn NdisMQueueDpc(
         let Some((obj, owner)) = interrupt_of(NdisInterruptHandle, "NdisMQueueDpc") else {
             return 0;
         };
+        check_irql(Some(&owner), "NdisMQueueDpc", Irql::Device);
         let Some(adapter) = owner.adapter().cloned() else {
             return 0;
         };
-        u32::from(queue_dpc(
-            &adapter,
-            &obj,
-            MessageId,
-            MiniportDpcContext as usize,
-        )) & TargetProcessors.max(1)
+        if !dpc_message_ok(&adapter, &obj, MessageId, "NdisMQueueDpc") {
+            return 0;
+        }
+        let Some(p) = crate::port::lowest_processor(TargetProcessors as usize) else {
+            return 0;
+        };
+        if crate::port::queue_dpc(&adapter, MessageId, p, MiniportDpcContext as usize) {
+            1 << p
+        } else {
+            0
+        }
     })
 }
 
-/// `NdisMQueueDpcEx`.
+/// `NdisMQueueDpcEx`: as [`NdisMQueueDpc`] with a `GROUP_AFFINITY` (group 0 only). A NULL
+/// affinity queues on the message's own processor.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
@@ -656,20 +677,36 @@ pub unsafe extern "system" fn NdisMQueueDpcEx(
     TargetProcessors: *mut GROUP_AFFINITY,
     MiniportDpcContext: PVOID,
 ) -> KAFFINITY {
-    let _ = TargetProcessors;
     guard("NdisMQueueDpcEx", 0, || {
         let Some((obj, owner)) = interrupt_of(NdisInterruptHandle, "NdisMQueueDpcEx") else {
             return 0;
         };
+        check_irql(Some(&owner), "NdisMQueueDpcEx", Irql::Device);
         let Some(adapter) = owner.adapter().cloned() else {
             return 0;
         };
-        usize::from(queue_dpc(
-            &adapter,
-            &obj,
-            MessageId,
-            MiniportDpcContext as usize,
-        ))
+        if !dpc_message_ok(&adapter, &obj, MessageId, "NdisMQueueDpcEx") {
+            return 0;
+        }
+        let processor = if TargetProcessors.is_null() {
+            Some(crate::port::processor_of(MessageId))
+        } else {
+            // SAFETY: non-NULL GROUP_AFFINITY from the driver.
+            let affinity = unsafe { raw::read(TargetProcessors) };
+            if affinity.Group == 0 {
+                crate::port::lowest_processor(affinity.Mask)
+            } else {
+                None
+            }
+        };
+        let Some(p) = processor else {
+            return 0;
+        };
+        if crate::port::queue_dpc(&adapter, MessageId, p, MiniportDpcContext as usize) {
+            1 << p
+        } else {
+            0
+        }
     })
 }
 
@@ -922,6 +959,87 @@ pub unsafe extern "system" fn NdisDprReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LO
 // SR-IOV
 // ---------------------------------------------------------------------------------------------
 
+/// PCIe extended capability ID of SR-IOV (PCIe base spec 7.9.3; 82576 datasheet 9.6.4).
+const PCI_EXT_CAP_ID_SRIOV: u16 = 0x0010;
+/// SR-IOV capability register offsets (PCIe SR-IOV 1.1 §3.3).
+const SRIOV_CONTROL: u32 = 0x08;
+const SRIOV_TOTAL_VFS: u32 = 0x0E;
+const SRIOV_NUM_VFS: u32 = 0x10;
+const SRIOV_FIRST_VF_OFFSET: u32 = 0x14;
+const SRIOV_VF_STRIDE: u32 = 0x16;
+/// SR-IOV Control: VF Enable (bit 0) and VF MSE (bit 3); ARI Capable Hierarchy (bit 4) is left
+/// as read.
+const SRIOV_CTRL_VFE: u16 = 1 << 0;
+const SRIOV_CTRL_MSE: u16 = 1 << 3;
+
+fn config_u32(backend: &dyn crate::HardwareBackend, offset: u32) -> Option<u32> {
+    let mut b = [0u8; 4];
+    (backend.config_read(offset, &mut b) == 4).then(|| u32::from_le_bytes(b))
+}
+
+fn config_u16(backend: &dyn crate::HardwareBackend, offset: u32) -> Option<u16> {
+    let mut b = [0u8; 2];
+    (backend.config_read(offset, &mut b) == 2).then(|| u16::from_le_bytes(b))
+}
+
+fn config_write_u16(backend: &dyn crate::HardwareBackend, offset: u32, value: u16) -> bool {
+    backend.config_write(offset, &value.to_le_bytes()) == 2
+}
+
+/// The SR-IOV extended capability's offset in the backend's PF config space: walks the
+/// extended capability list from 0x100 (header: ID 15:0, version 19:16, next 31:20), bounded
+/// and refusing loops or offsets outside 0x100..0x1000 (a hostile config space cannot hang it).
+pub(crate) fn sriov_capability(backend: &dyn crate::HardwareBackend) -> Option<u32> {
+    let mut offset = 0x100u32;
+    let mut seen = std::collections::BTreeSet::new();
+    // At most (0x1000 - 0x100) / 4 capabilities fit in extended config space.
+    for _ in 0..((0x1000 - 0x100) / 4) {
+        if !(0x100..0x1000).contains(&offset) || !seen.insert(offset) {
+            return None;
+        }
+        let header = config_u32(backend, offset)?;
+        if header == 0 || header == u32::MAX {
+            return None;
+        }
+        if header & 0xFFFF == u32::from(PCI_EXT_CAP_ID_SRIOV) {
+            return Some(offset);
+        }
+        offset = (header >> 20) & 0xFFC;
+        if offset == 0 {
+            return None;
+        }
+    }
+    None
+}
+
+/// Programs the SR-IOV capability for `NdisMEnableVirtualization`: enabling writes NumVFs then
+/// VF Enable | VF MSE; disabling clears VF Enable | VF MSE, then NumVFs = 0 (the order PCIe
+/// SR-IOV 1.1 §3.3.3.1 / §3.3.7 requires: NumVFs may change only while VF Enable is clear).
+fn program_sriov(
+    backend: &dyn crate::HardwareBackend,
+    cap: u32,
+    num_vfs: u16,
+    enable: bool,
+) -> bool {
+    let Some(control) = config_u16(backend, cap + SRIOV_CONTROL) else {
+        return false;
+    };
+    if enable {
+        config_write_u16(backend, cap + SRIOV_NUM_VFS, num_vfs)
+            && config_write_u16(
+                backend,
+                cap + SRIOV_CONTROL,
+                control | SRIOV_CTRL_VFE | SRIOV_CTRL_MSE,
+            )
+    } else {
+        config_write_u16(
+            backend,
+            cap + SRIOV_CONTROL,
+            control & !(SRIOV_CTRL_VFE | SRIOV_CTRL_MSE),
+        ) && config_write_u16(backend, cap + SRIOV_NUM_VFS, 0)
+    }
+}
+
 /// `NdisMEnableVirtualization`.
 ///
 /// # Safety
@@ -960,28 +1078,39 @@ pub unsafe extern "system" fn NdisMEnableVirtualization(
         if EnableVirtualization != 0 {
             super::core::removed_device_access(&adapter, "NdisMEnableVirtualization(TRUE)");
         }
-        let mut inner = adapter.lock();
+        let (current, removed) = {
+            let inner = adapter.lock();
+            (inner.virtualization, inner.surprise_removed)
+        };
         if EnableVirtualization != 0 {
-            if let Some(n) = inner.virtualization {
-                drop(inner);
+            if let Some(n) = current {
                 adapter.violate("NDIS-SRIOV-1", format!("NdisMEnableVirtualization(TRUE) while virtualization is already enabled ({n} VFs); disable first"));
                 return NDIS_STATUS_FAILURE;
             }
-            if NumVFs == 0 || NumVFs > adapter.config.total_vfs {
-                return NDIS_STATUS_INVALID_PARAMETER;
-            }
-            inner.virtualization = Some(NumVFs);
-        } else {
-            if NumVFs != 0 {
-                drop(inner);
-                adapter.violate(
-                    "NDIS-SRIOV-1",
-                    format!("NdisMEnableVirtualization(FALSE) with NumVFs {NumVFs} (must be 0)"),
-                );
-                return NDIS_STATUS_INVALID_PARAMETER;
-            }
-            inner.virtualization = None;
+        } else if NumVFs != 0 {
+            adapter.violate(
+                "NDIS-SRIOV-1",
+                format!("NdisMEnableVirtualization(FALSE) with NumVFs {NumVFs} (must be 0)"),
+            );
+            return NDIS_STATUS_INVALID_PARAMETER;
         }
+        // With a backend whose config space has the SR-IOV capability, NDIS (the PCI bus
+        // driver) programs it; its TotalVFs bounds NumVFs. A removed device is not touched.
+        let backend = adapter.config.backend.clone().filter(|_| !removed);
+        let cap = backend.as_deref().and_then(sriov_capability);
+        let total_vfs = match (backend.as_deref(), cap) {
+            (Some(b), Some(c)) => config_u16(b, c + SRIOV_TOTAL_VFS).unwrap_or(0),
+            _ => adapter.config.total_vfs,
+        };
+        if EnableVirtualization != 0 && (NumVFs == 0 || NumVFs > total_vfs) {
+            return NDIS_STATUS_INVALID_PARAMETER;
+        }
+        if let (Some(b), Some(c)) = (backend.as_deref(), cap) {
+            if !program_sriov(b, c, NumVFs, EnableVirtualization != 0) {
+                return NDIS_STATUS_FAILURE;
+            }
+        }
+        adapter.lock().virtualization = (EnableVirtualization != 0).then_some(NumVFs);
         SUCCESS
     })
 }
@@ -1135,15 +1264,42 @@ pub unsafe extern "system" fn NdisMGetVirtualFunctionLocation(
         if !vf_ok(&adapter, VFId, "NdisMGetVirtualFunctionLocation") {
             return;
         }
-        let function = u16::from(adapter.config.first_vf_function) + VFId * 2;
-        let bus = u16::from(adapter.config.bus) + function / 256;
+        let Some(rid) = vf_routing_id(&adapter, VFId) else {
+            adapter.violate(
+                "NDIS-SRIOV-2",
+                format!(
+                    "NdisMGetVirtualFunctionLocation: VF {VFId}'s routing id is beyond bus 255"
+                ),
+            );
+            return;
+        };
         // SAFETY: non-NULL output pointers (checked above).
         unsafe { raw::write(SegmentNumber, adapter.config.segment) };
         // SAFETY: as above.
-        unsafe { raw::write(BusNumber, u8::try_from(bus).unwrap_or(u8::MAX)) };
+        unsafe { raw::write(BusNumber, u8::try_from(rid >> 8).unwrap_or(u8::MAX)) };
         // SAFETY: as above.
-        unsafe { raw::write(FunctionNumber, u8::try_from(function % 256).unwrap_or(0)) };
+        unsafe { raw::write(FunctionNumber, u8::try_from(rid & 0xFF).unwrap_or(0)) };
     });
+}
+
+/// VF `vf`'s routing id (bus << 8 | device << 3 | function): PF RID + First VF Offset +
+/// vf * VF Stride from the SR-IOV capability (PCIe SR-IOV 1.1 §3.3.9–3.3.10), or, without one,
+/// `first_vf_function + 2 * vf` on the PF's bus. None past bus 255.
+fn vf_routing_id(adapter: &AdapterShared, vf: u16) -> Option<u32> {
+    let base = u32::from(adapter.config.bus) << 8;
+    let from_cap = adapter.config.backend.as_deref().and_then(|b| {
+        let cap = sriov_capability(b)?;
+        let first = config_u16(b, cap + SRIOV_FIRST_VF_OFFSET)?;
+        let stride = config_u16(b, cap + SRIOV_VF_STRIDE)?;
+        Some(
+            base + u32::from(adapter.config.pf_function)
+                + u32::from(first)
+                + u32::from(vf) * u32::from(stride),
+        )
+    });
+    let rid =
+        from_cap.unwrap_or(base + u32::from(adapter.config.first_vf_function) + u32::from(vf) * 2);
+    (rid <= 0xFFFF).then_some(rid)
 }
 
 /// `NdisMQueryProbedBars`.
@@ -1343,8 +1499,24 @@ pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
     });
 }
 
-/// `KeStallExecutionProcessor` (busy wait, any IRQL; bounded to 1 ms per call as the DDI asks
-/// callers to keep stalls short).
+/// `KeQueryUnbiasedInterruptTime`: monotonic 100 ns units since the emulator's first call.
+///
+/// # Safety
+/// No pointer arguments; callable at any IRQL.
+#[unsafe(no_mangle)]
+pub unsafe extern "system" fn KeQueryUnbiasedInterruptTime() -> ULONGLONG {
+    static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let origin = *ORIGIN.get_or_init(Instant::now);
+    u64::try_from(origin.elapsed().as_nanos() / 100).unwrap_or(u64::MAX)
+}
+
+/// The longest stall the DDI allows at DISPATCH_LEVEL or above: "minimize the stall interval,
+/// typically to less than 50 microseconds" (D/wdm/nf-wdm-kestallexecutionprocessor.md; SDV
+/// NdisStallExecution_Delay has the same bound).
+pub(crate) const MAX_STALL_AT_DISPATCH_US: ULONG = 50;
+
+/// `KeStallExecutionProcessor` (busy wait, any IRQL; bounded to 1 ms per call). More than
+/// 50 µs at DISPATCH_LEVEL or above is NDIS-IRQL-3.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
@@ -1352,6 +1524,16 @@ pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
 #[unsafe(no_mangle)]
 pub unsafe extern "system" fn KeStallExecutionProcessor(MicroSeconds: ULONG) {
     guard("KeStallExecutionProcessor", (), || {
+        let now = irql::current();
+        if now >= Irql::Dispatch && MicroSeconds > MAX_STALL_AT_DISPATCH_US {
+            context::violate_current(
+                "NDIS-IRQL-3",
+                format!(
+                    "KeStallExecutionProcessor({MicroSeconds}) at {}: at most {MAX_STALL_AT_DISPATCH_US} µs at DISPATCH_LEVEL or above",
+                    now.name()
+                ),
+            );
+        }
         let end = Instant::now() + Duration::from_micros(u64::from(MicroSeconds.min(1000)));
         while Instant::now() < end {
             std::hint::spin_loop();

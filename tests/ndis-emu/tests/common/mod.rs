@@ -82,7 +82,26 @@ pub struct Faults {
     pub garbage_handle: bool,
     /// Not a fault: a PF that enables (and, in halt, disables) virtualization with 2 VFs.
     pub sriov: bool,
+    pub keep_io_mapped: bool,
+    pub register_access_after_unmap: bool,
+    pub keep_queue_enabled: bool,
+    pub bad_ring_address: bool,
+    pub long_stall_in_dpc: bool,
+    pub sleep_in_dpc: bool,
 }
+
+/// Register offsets (BAR 0) the test miniport programs, 82576-like (igb-hardware.md): the
+/// receive ring base and enable, and the interrupt cause set register, through which a test
+/// device raises MSI-X messages.
+pub const REG_STATUS: u64 = 0x0008;
+pub const REG_ICS: u64 = 0x00C8;
+pub const REG_EIMC: u64 = 0x1528;
+pub const REG_RDBAL: u64 = 0x2800;
+pub const REG_RDBAH: u64 = 0x2804;
+pub const REG_RXDCTL: u64 = 0x2828;
+pub const RXDCTL_ENABLE: u32 = 1 << 25;
+const BAR0: NDIS_PHYSICAL_ADDRESS = 0xF000_0000;
+const BAR0_LEN: u32 = 0x2_0000;
 
 thread_local! {
     static NEXT_FAULTS: RefCell<Faults> = RefCell::new(Faults::default());
@@ -115,6 +134,52 @@ pub struct Adapter {
     lock: Mutex<NDIS_SPIN_LOCK>,
     pub timer_fired: AtomicUsize,
     pub dpcs: AtomicUsize,
+    /// BAR 0 as NdisMMapIoSpace returned it.
+    pub bar0: AtomicPtr<std::ffi::c_void>,
+    /// STATUS read in the surprise-removal notification.
+    pub status_after_removal: AtomicUsize,
+    /// NdisMEnableVirtualization(TRUE)'s status and VF 1's (segment, bus, function).
+    pub sriov_result: Mutex<Option<(NDIS_STATUS, VfLocation)>>,
+    /// Per message: DPC runs, the processor of the last run, and whether a run overlapped
+    /// another run of the same message.
+    pub dpc_runs: [AtomicUsize; 4],
+    pub dpc_processor: [AtomicUsize; 4],
+    dpc_running: [AtomicUsize; 4],
+    pub same_message_overlap: AtomicBool,
+    /// Test hooks: message-2 DPCs re-raise message 2 through REG_ICS this many more times; the
+    /// first message-3 DPC re-queues itself on processor 1 and holds 30 ms; message-0/1 DPCs
+    /// wait (bounded) until the other one runs when `rendezvous` is set.
+    pub chain: AtomicUsize,
+    pub requeue_once: AtomicBool,
+    pub rendezvous: AtomicBool,
+    pub met: [AtomicBool; 2],
+    pub isr_register_writes: AtomicUsize,
+}
+
+/// (segment, bus, function) from `NdisMGetVirtualFunctionLocation`.
+pub type VfLocation = (u16, u8, u8);
+
+/// The test miniport's per-adapter state for an adapter's `MiniportAdapterContext`.
+pub fn state(adapter: &EmuAdapter) -> &'static Adapter {
+    adapter_ref(adapter.context() as NDIS_HANDLE)
+}
+
+fn adapter_ref(ctx: NDIS_HANDLE) -> &'static Adapter {
+    // SAFETY: `ctx` is the MiniportAdapterContext this miniport registered: a leaked `Adapter`
+    // that lives until MiniportHaltEx frees it (tests only look while the adapter lives).
+    unsafe { &*(ctx as *const Adapter) }
+}
+
+fn reg_read(a: &Adapter, offset: u64) -> u32 {
+    let base = a.bar0.load(Ordering::SeqCst) as usize;
+    // SAFETY: the register primitive looks the address up; it never dereferences it.
+    unsafe { EmuReadRegisterUlong((base + offset as usize) as *const ULONG) }
+}
+
+fn reg_write(a: &Adapter, offset: u64, value: u32) {
+    let base = a.bar0.load(Ordering::SeqCst) as usize;
+    // SAFETY: as in `reg_read`.
+    unsafe { EmuWriteRegisterUlong((base + offset as usize) as *mut ULONG, value) };
 }
 
 // SAFETY: the raw handles are opaque values NDIS gave out; mutable state is behind atomics and
@@ -342,6 +407,18 @@ unsafe extern "system" fn initialize(
         lock: Mutex::new(NDIS_SPIN_LOCK::default()),
         timer_fired: AtomicUsize::new(0),
         dpcs: AtomicUsize::new(0),
+        bar0: AtomicPtr::new(std::ptr::null_mut()),
+        status_after_removal: AtomicUsize::new(0),
+        sriov_result: Mutex::new(None),
+        dpc_runs: Default::default(),
+        dpc_processor: Default::default(),
+        dpc_running: Default::default(),
+        same_message_overlap: AtomicBool::new(false),
+        chain: AtomicUsize::new(0),
+        requeue_once: AtomicBool::new(false),
+        rendezvous: AtomicBool::new(false),
+        met: Default::default(),
+        isr_register_writes: AtomicUsize::new(0),
     }));
     // SAFETY: freshly leaked, exclusively ours during initialization.
     let a = unsafe { &mut *ctx };
@@ -355,6 +432,12 @@ unsafe extern "system" fn initialize(
     }
     if !f.skip_general {
         set_general(handle, &mut oids);
+    }
+    // Registers.
+    let mut bar0: PVOID = std::ptr::null_mut();
+    // SAFETY: mapping BAR 0 of our resource list.
+    if unsafe { NdisMMapIoSpace(&mut bar0, handle, BAR0, BAR0_LEN) } == NDIS_STATUS_SUCCESS {
+        a.bar0.store(bar0, Ordering::SeqCst);
     }
     if f.sriov || f.mismatched_hw_assist {
         set_hardware_assist(handle, f.mismatched_hw_assist);
@@ -454,10 +537,13 @@ unsafe extern "system" fn initialize(
     // SR-IOV.
     if f.sriov || f.enable_virtualization_twice || f.keep_virtualization {
         // SAFETY: PF enabling 2 VFs.
-        unsafe { NdisMEnableVirtualization(handle, 2, 0, 0, 1) };
+        let status = unsafe { NdisMEnableVirtualization(handle, 2, 0, 0, 1) };
         let (mut seg, mut bus, mut func) = (0u16, 0u8, 0u8);
-        // SAFETY: valid out pointers; VF 1 exists.
-        unsafe { NdisMGetVirtualFunctionLocation(handle, 1, &mut seg, &mut bus, &mut func) };
+        if status == NDIS_STATUS_SUCCESS {
+            // SAFETY: valid out pointers; VF 1 exists.
+            unsafe { NdisMGetVirtualFunctionLocation(handle, 1, &mut seg, &mut bus, &mut func) };
+        }
+        *a.sriov_result.lock().unwrap() = Some((status, (seg, bus, func)));
         if f.enable_virtualization_twice {
             // SAFETY: deliberately enabling twice.
             unsafe { NdisMEnableVirtualization(handle, 2, 0, 0, 1) };
@@ -533,7 +619,21 @@ unsafe extern "system" fn halt(ctx: NDIS_HANDLE, _action: NDIS_HALT_ACTION) {
             unsafe { NdisFreeMemory(a.memory, 256, 0) };
         }
     }
-    if (f.sriov || f.enable_virtualization_twice) && !f.keep_virtualization {
+    let bar0 = a.bar0.load(Ordering::SeqCst);
+    if !bar0.is_null() && !f.keep_io_mapped {
+        // SAFETY: unmapping the range mapped in initialize, with its length.
+        unsafe { NdisMUnmapIoSpace(a.handle, bar0, BAR0_LEN) };
+        if f.register_access_after_unmap {
+            // Deliberately touching a register of the released range.
+            reg_read(a, REG_STATUS);
+        }
+    }
+    let enabled = a
+        .sriov_result
+        .lock()
+        .unwrap()
+        .is_some_and(|(s, _)| s == NDIS_STATUS_SUCCESS);
+    if (f.sriov || f.enable_virtualization_twice) && !f.keep_virtualization && enabled {
         // SAFETY: static-creation PF disables virtualization in halt.
         unsafe { NdisMEnableVirtualization(a.handle, 0, 0, 0, 0) };
     }
@@ -547,6 +647,10 @@ unsafe extern "system" fn pause(
 ) -> NDIS_STATUS {
     let a = adapter(ctx);
     a.paused.store(true, Ordering::SeqCst);
+    if !a.faults.keep_queue_enabled {
+        // Stop receive DMA before anything that backs the ring can be freed.
+        reg_write(a, REG_RXDCTL, 0);
+    }
     if a.faults.pause_fails {
         return NDIS_STATUS_FAILURE;
     }
@@ -571,6 +675,15 @@ unsafe extern "system" fn restart(
         set_general(a.handle, &mut oids);
     }
     a.paused.store(false, Ordering::SeqCst);
+    // Receive ring in the shared-memory block, then enable the queue.
+    let ring = if a.faults.bad_ring_address {
+        a.shared_pa + 0x100_0000
+    } else {
+        a.shared_pa
+    };
+    reg_write(a, REG_RDBAL, ring as u32);
+    reg_write(a, REG_RDBAH, (ring as u64 >> 32) as u32);
+    reg_write(a, REG_RXDCTL, RXDCTL_ENABLE);
     if a.faults.restart_complete_without_pending {
         // SAFETY: deliberately completing a restart that did not pend.
         unsafe { NdisMRestartComplete(a.handle, NDIS_STATUS_SUCCESS) };
@@ -609,6 +722,10 @@ unsafe extern "system" fn pnp_event(ctx: NDIS_HANDLE, event: *mut NET_DEVICE_PNP
     let a = adapter(ctx);
     // SAFETY: NDIS passes a valid event.
     let e = unsafe { (*event).DevicePnPEvent };
+    if e == NdisDevicePnPEventSurpriseRemoved {
+        a.status_after_removal
+            .store(reg_read(a, REG_STATUS) as usize, Ordering::SeqCst);
+    }
     if e == NdisDevicePnPEventSurpriseRemoved && a.faults.config_access_after_removal {
         let mut buf = [0u8; 4];
         // SAFETY: valid buffer; the device is gone (deliberate fault).
@@ -890,11 +1007,17 @@ unsafe extern "system" fn dpc(ctx: NDIS_HANDLE, _dpc_ctx: PVOID, _throttle: PVOI
 }
 
 unsafe extern "system" fn msi_isr(
-    _ctx: NDIS_HANDLE,
-    _message: ULONG,
+    ctx: NDIS_HANDLE,
+    message: ULONG,
     queue_dpc: *mut BOOLEAN,
     _targets: *mut ULONG,
 ) -> BOOLEAN {
+    let a = adapter(ctx);
+    if !a.bar0.load(Ordering::SeqCst).is_null() {
+        // Mask the message's cause until the DPC ran (a register write at DIRQL).
+        reg_write(a, REG_EIMC, 1 << (message % 32));
+        a.isr_register_writes.fetch_add(1, Ordering::SeqCst);
+    }
     // SAFETY: NDIS passes a valid out pointer.
     unsafe { *queue_dpc = 1 };
     1
@@ -910,9 +1033,61 @@ unsafe extern "system" fn msi_dpc(
     service(adapter(ctx), message);
 }
 
+fn test_hooks(a: &Adapter, message: u32) {
+    match message {
+        0 | 1 if a.rendezvous.load(Ordering::SeqCst) => {
+            // Each waits (bounded) for the other: both finish early only if they overlap.
+            a.met[message as usize].store(true, Ordering::SeqCst);
+            let other = &a.met[1 - message as usize];
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+            while !other.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+        }
+        2 => {
+            let left = a.chain.load(Ordering::SeqCst);
+            if left > 0 {
+                a.chain.store(left - 1, Ordering::SeqCst);
+                // The device raises message 2 synchronously inside this register write.
+                reg_write(a, REG_ICS, 2);
+            }
+        }
+        3 if a.requeue_once.swap(false, Ordering::SeqCst) => {
+            let mut affinity = GROUP_AFFINITY {
+                Mask: 1 << 1,
+                Group: 0,
+                Reserved: [0; 3],
+            };
+            // SAFETY: our interrupt handle; queues this message's DPC on processor 1 while it
+            // runs (it must not start until this run returns).
+            unsafe { NdisMQueueDpcEx(a.interrupt, 3, &mut affinity, std::ptr::null_mut()) };
+            std::thread::sleep(std::time::Duration::from_millis(30));
+        }
+        _ => {}
+    }
+}
+
 /// The DPC: message 0 = receive one frame, message 1 = transmit completions.
 fn service(a: &Adapter, message: u32) {
     a.dpcs.fetch_add(1, Ordering::SeqCst);
+    let m = (message as usize).min(3);
+    if a.dpc_running[m].fetch_add(1, Ordering::SeqCst) != 0 {
+        a.same_message_overlap.store(true, Ordering::SeqCst);
+    }
+    if let Some(p) = ndis_emu::current_processor() {
+        a.dpc_processor[m].store(p as usize, Ordering::SeqCst);
+    }
+    a.dpc_runs[m].fetch_add(1, Ordering::SeqCst);
+    test_hooks(a, message);
+    a.dpc_running[m].fetch_sub(1, Ordering::SeqCst);
+    if a.faults.long_stall_in_dpc {
+        // SAFETY: a stall at DISPATCH_LEVEL, deliberately longer than 50 µs.
+        unsafe { KeStallExecutionProcessor(200) };
+    }
+    if a.faults.sleep_in_dpc {
+        // SAFETY: deliberately a PASSIVE-only wait at DISPATCH_LEVEL.
+        unsafe { NdisMSleep(10) };
+    }
     if a.faults.passive_call_from_dpc {
         let mut va: PVOID = std::ptr::null_mut();
         let mut pa: NDIS_PHYSICAL_ADDRESS = 0;
@@ -931,4 +1106,150 @@ fn service(a: &Adapter, message: u32) {
         }
         _ => complete_queued_sends(a, NDIS_STATUS_SUCCESS, true),
     }
+}
+
+/// A small device model for the test miniport: BAR 0 registers in a map, a PCI config space
+/// (4 KiB, optionally with an SR-IOV capability), interrupts raised by writing a message number
+/// to `REG_ICS`, and receive DMA into the ring `REG_RDBAL/H` points at while `REG_RXDCTL` is
+/// enabled.
+pub struct TestDevice {
+    regs: Mutex<std::collections::HashMap<(u8, u64), u32>>,
+    config: Mutex<Vec<u8>>,
+    port: Mutex<Option<ndis_emu::DevicePort>>,
+    pub attached: AtomicUsize,
+}
+
+impl Default for TestDevice {
+    fn default() -> Self {
+        Self {
+            regs: Mutex::new(std::collections::HashMap::new()),
+            config: Mutex::new(vec![0; 4096]),
+            port: Mutex::new(None),
+            attached: AtomicUsize::new(0),
+        }
+    }
+}
+
+/// The SR-IOV capability offset [`TestDevice::with_sriov`] uses (after AER at 0x100 and ARI at
+/// 0x150, as on the 82576: igb-hardware.md).
+pub const SRIOV_CAP: usize = 0x160;
+
+impl TestDevice {
+    /// A device whose config space has AER → ARI → SR-IOV (TotalVFs `total`, First VF Offset
+    /// `first`, VF Stride `stride`, ARI Capable Hierarchy set in SR-IOV Control).
+    pub fn with_sriov(total: u16, first: u16, stride: u16) -> Self {
+        let d = Self::default();
+        {
+            let mut c = d.config.lock().unwrap();
+            let mut put32 = |off: usize, v: u32| c[off..off + 4].copy_from_slice(&v.to_le_bytes());
+            put32(0x100, 0x0001 | (1 << 16) | (0x150 << 20)); // AER, next 0x150
+            put32(0x150, 0x000E | (1 << 16) | ((SRIOV_CAP as u32) << 20)); // ARI, next SR-IOV
+            put32(SRIOV_CAP, 0x0010 | (1 << 16)); // SR-IOV, last
+            put32(SRIOV_CAP + 0x08, 1 << 4); // Control: ARI Capable Hierarchy
+            put32(
+                SRIOV_CAP + 0x0C,
+                u32::from(total) | (u32::from(total) << 16),
+            ); // Initial/Total
+            put32(
+                SRIOV_CAP + 0x14,
+                u32::from(first) | (u32::from(stride) << 16),
+            );
+        }
+        d
+    }
+
+    pub fn config_u16(&self, offset: usize) -> u16 {
+        let c = self.config.lock().unwrap();
+        u16::from_le_bytes([c[offset], c[offset + 1]])
+    }
+
+    pub fn reg(&self, offset: u64) -> u32 {
+        self.regs
+            .lock()
+            .unwrap()
+            .get(&(0, offset))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    pub fn port(&self) -> ndis_emu::DevicePort {
+        self.port.lock().unwrap().clone().expect("attached")
+    }
+
+    fn ring(&self) -> u64 {
+        u64::from(self.reg(REG_RDBAL)) | (u64::from(self.reg(REG_RDBAH)) << 32)
+    }
+
+    /// The device writes `data` at the start of the receive ring (a receive descriptor
+    /// write-back), whether or not the driver still owns that memory.
+    pub fn receive_into_ring(&self, data: &[u8]) -> bool {
+        self.port().dma_write(self.ring(), data)
+    }
+
+    /// The device reads the start of the receive ring.
+    pub fn read_ring(&self, buf: &mut [u8]) -> bool {
+        self.port().dma_read(self.ring(), buf)
+    }
+}
+
+impl ndis_emu::HardwareBackend for TestDevice {
+    fn attach(&self, port: ndis_emu::DevicePort) {
+        self.attached.fetch_add(1, Ordering::SeqCst);
+        *self.port.lock().unwrap() = Some(port);
+    }
+
+    fn dma_may_target(&self, physical: u64, len: u64) -> bool {
+        let ring = self.ring();
+        self.reg(REG_RXDCTL) & RXDCTL_ENABLE != 0 && physical < ring + 4096 && ring < physical + len
+    }
+
+    fn mmio_read32(&self, bar: u8, offset: u64) -> u32 {
+        self.regs
+            .lock()
+            .unwrap()
+            .get(&(bar, offset))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn mmio_write32(&self, bar: u8, offset: u64, value: u32) {
+        self.regs.lock().unwrap().insert((bar, offset), value);
+        if bar == 0 && offset == REG_ICS {
+            // Synchronously, on whatever thread wrote the register (the driver's DPC/ISR too).
+            self.port().raise(value);
+        }
+    }
+
+    fn config_read(&self, offset: u32, buf: &mut [u8]) -> usize {
+        let c = self.config.lock().unwrap();
+        let start = offset as usize;
+        if start >= c.len() {
+            return 0;
+        }
+        let n = buf.len().min(c.len() - start);
+        buf[..n].copy_from_slice(&c[start..start + n]);
+        n
+    }
+
+    fn config_write(&self, offset: u32, data: &[u8]) -> usize {
+        let mut c = self.config.lock().unwrap();
+        let start = offset as usize;
+        if start >= c.len() {
+            return 0;
+        }
+        let n = data.len().min(c.len() - start);
+        c[start..start + n].copy_from_slice(&data[..n]);
+        n
+    }
+}
+
+/// Loads the test miniport with `faults` and adds an adapter backed by `device`.
+pub fn adapter_on(faults: Faults, device: &std::sync::Arc<TestDevice>) -> (EmuDriver, EmuAdapter) {
+    let driver = load(faults);
+    let config = AdapterConfig {
+        backend: Some(device.clone()),
+        ..AdapterConfig::default()
+    };
+    let adapter = driver.add_adapter(config).expect("initializes");
+    (driver, adapter)
 }
