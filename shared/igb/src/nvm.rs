@@ -13,6 +13,9 @@
 //!   `E1000_FUNC_1`).
 //! * I350: one section per LAN function, at word 0 for function 0 and `0x40 + 0x40 * n` for
 //!   function n > 0 (0x80, 0xC0, 0x100), each with its own MAC and its own checksum.
+//! * Only the driven function's section is validated: it is the one holding our MAC. (Linux
+//!   validates all four I350 sections at probe and refuses the port if any is bad; a bad
+//!   neighbour section here only matters to the neighbour's driver.)
 //! * The LAN function is STATUS bits 3:2 ([`LanFunction::from_status`]): it already accounts
 //!   for an NVM port swap, which the PCI function number does not.
 //!
@@ -208,8 +211,11 @@ pub fn read_permanent_mac<M: Mmio, C: Clock + ?Sized>(
     let to_nvm_mac = |error: NvmError| match error {
         NvmError::Timeout { word } => NvmMac::Timeout { word },
         NvmError::DeviceGone(gone) => NvmMac::DeviceGone(gone),
-        // Section bases are at most 0x100, far below the 14-bit limit.
-        NvmError::BadAddress(word) => NvmMac::Timeout { word: word as u16 },
+        // Unreachable: section bases are at most 0x100, far below the 14-bit limit; were it
+        // reached, "that word could not be read" is what Timeout reports.
+        NvmError::BadAddress(word) => NvmMac::Timeout {
+            word: u16::try_from(word).unwrap_or(u16::MAX),
+        },
     };
     match validate_checksum(regs, base, clock) {
         Ok(Checksum::Good) => {}

@@ -688,22 +688,25 @@ pub fn apply_flow_control<M: Mmio>(
     Ok(())
 }
 
-/// After an auto-negotiated link came up: reads STATUS, ANAR and ANLPAR, resolves the pause
-/// mode ([`resolve_flow_control`]) and programs CTRL.RFCE/TFCE. Returns the mode, or
-/// `Disabled` while the link is down. PASSIVE_LEVEL only (MDIC polls): queue it as a work item
-/// from the link-change interrupt. `requested` is [`LinkConfigured::plan`]'s flow control.
+/// After the link came up: programs CTRL.RFCE/TFCE for the mode in effect. For a forced
+/// `plan` that is the plan's own mode (no PHY access). For an auto-negotiated one it reads
+/// STATUS, ANAR and ANLPAR and resolves ([`resolve_flow_control`]); `Disabled` while the link
+/// is down. Returns the mode programmed. PASSIVE_LEVEL only (MDIC polls): queue it as a work
+/// item from the link-change interrupt. `plan` is [`LinkConfigured::plan`].
 pub fn resolve_autoneg_flow_control<M: Mmio, C: Clock + ?Sized>(
     regs: &PfRegisters<M>,
-    requested: FlowControl,
+    plan: &LinkPlan,
     clock: &C,
 ) -> Result<FlowControl, PhyError> {
     let link = read_link(regs)?;
-    let mode = if link.up {
-        let local = read_phy(regs, phy_reg::ANAR, clock)?;
-        let partner = read_phy(regs, phy_reg::ANLPAR, clock)?;
-        resolve_flow_control(requested, local, partner, link.full_duplex)
-    } else {
-        FlowControl::Disabled
+    let mode = match plan.mode {
+        LinkMode::Forced { .. } => plan.flow_control,
+        LinkMode::Autoneg { .. } if link.up => {
+            let local = read_phy(regs, phy_reg::ANAR, clock)?;
+            let partner = read_phy(regs, phy_reg::ANLPAR, clock)?;
+            resolve_flow_control(plan.flow_control, local, partner, link.full_duplex)
+        }
+        LinkMode::Autoneg { .. } => FlowControl::Disabled,
     };
     apply_flow_control(regs, mode)?;
     Ok(mode)

@@ -110,14 +110,13 @@ impl RemovalLatch {
     }
 
     /// Records a removal (e.g. the `PnP` surprise-removal notification, or an error from
-    /// another layer). The first recorded offset is kept.
+    /// another layer). Later removals keep the offset already recorded.
     pub fn set(&self, gone: DeviceGone) {
-        if self
-            .gone
-            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
-        {
+        if !self.gone.load(Ordering::Acquire) {
+            // Offset first, then the flag (Release): whoever sees the flag sees an offset.
+            // Two paths racing here both store a genuine removal offset.
             self.offset.store(gone.offset, Ordering::Relaxed);
+            self.gone.store(true, Ordering::Release);
         }
     }
 

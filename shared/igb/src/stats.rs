@@ -381,7 +381,7 @@ impl VfCounterSample {
         Ok(sample)
     }
 
-    /// Reads pool `pool`'s counters through the PF's mirror (PVFGPRC[pool] …), then STATUS.
+    /// Reads pool `pool`'s counters through the PF's mirror (`PVFGPRC[pool]` …), then STATUS.
     /// `Ok(None)` if `pool` is out of range.
     pub fn read_pf_mirror<M: Mmio>(
         regs: &PfRegisters<M>,

@@ -258,6 +258,7 @@ fn negotiated_pause_follows_the_annex_28b_table() {
 
 #[test]
 fn resolution_after_link_up_programs_ctrl() {
+    let plan = igb::phy::plan_link(settings(0, 3), true);
     let nic = configured(settings(0, 3), true);
     nic.state.borrow_mut().phy[phy_reg::ANLPAR as usize] = anar::PAUSE | anar::TX100_FD;
     // Link up, full duplex, 1000.
@@ -265,7 +266,7 @@ fn resolution_after_link_up_programs_ctrl() {
     let regs = PfRegisters::new(&nic);
     let clock = StepClock::default();
     assert_eq!(
-        resolve_autoneg_flow_control(&regs, FlowControl::Full, &clock),
+        resolve_autoneg_flow_control(&regs, &plan, &clock),
         Ok(FlowControl::Full)
     );
     assert_eq!(
@@ -275,10 +276,29 @@ fn resolution_after_link_up_programs_ctrl() {
     // Partner without pause: both off again.
     nic.state.borrow_mut().phy[phy_reg::ANLPAR as usize] = anar::TX100_FD;
     assert_eq!(
-        resolve_autoneg_flow_control(&regs, FlowControl::Full, &clock),
+        resolve_autoneg_flow_control(&regs, &plan, &clock),
         Ok(FlowControl::Disabled)
     );
     assert_eq!(nic.get(CTRL.offset()) & (ctrl::RFCE | ctrl::TFCE), 0);
+    // Link down: off, and no PHY access needed.
+    nic.set(0x0008, 0);
+    assert_eq!(
+        resolve_autoneg_flow_control(&regs, &plan, &clock),
+        Ok(FlowControl::Disabled)
+    );
+
+    // A forced plan keeps its own mode without reading the PHY (which here would fail).
+    let forced = igb::phy::plan_link(settings(4, 2), true);
+    nic.state.borrow_mut().mdic_mode = MdicMode::NeverReady;
+    nic.set(0x0008, 0b01 << 6 | 0b11);
+    assert_eq!(
+        resolve_autoneg_flow_control(&regs, &forced, &clock),
+        Ok(FlowControl::RxOnly)
+    );
+    assert_eq!(
+        nic.get(CTRL.offset()) & (ctrl::RFCE | ctrl::TFCE),
+        ctrl::RFCE
+    );
 }
 
 #[test]
