@@ -381,3 +381,45 @@ pub fn mmio_write32(va: usize, value: u32) {
     // SAFETY: as in `mmio_read32`.
     unsafe { crate::exports::EmuWriteRegisterUlong(va as *mut u32, value) };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shared_memory_resolves_until_freed_then_reads_as_after_free() {
+        let mut block = vec![0u8; 64];
+        let va = block.as_mut_ptr() as usize;
+        let physical = 0x7_0000_0000i64;
+        map(physical, va, 64, 1);
+        assert!(dma_write(physical + 8, &[1, 2, 3]));
+        assert_eq!(&block[8..11], &[1, 2, 3]);
+        // Straddling the end of the block is not inside one mapping.
+        assert_eq!(
+            device_read(0x7_0000_0000 + 60, &mut [0; 8]),
+            Err(Miss::Outside)
+        );
+        unmap(physical);
+        assert_eq!(
+            device_read(0x7_0000_0000, &mut [0; 4]),
+            Err(Miss::Freed(MapKind::Shared))
+        );
+        assert_eq!(device_read(0x7_1000_0000, &mut [0; 4]), Err(Miss::Outside));
+        assert_eq!(device_read(u64::MAX - 1, &mut [0; 4]), Err(Miss::Outside));
+    }
+
+    #[test]
+    fn sg_list_mappings_end_at_free() {
+        let data = [0x5Au8; 100];
+        let sgl = 0x1234_5000usize;
+        let physical = map_sg(sgl, data.as_ptr() as usize, data.len(), 2) as u64;
+        let mut out = [0u8; 100];
+        assert_eq!(device_read(physical, &mut out), Ok(()));
+        assert_eq!(out, data);
+        release_sg_list(sgl);
+        assert_eq!(
+            device_read(physical, &mut out),
+            Err(Miss::Freed(MapKind::SgList))
+        );
+    }
+}

@@ -147,12 +147,13 @@ pub struct Adapter {
     dpc_running: [AtomicUsize; 4],
     pub same_message_overlap: AtomicBool,
     /// Test hooks: message-2 DPCs re-raise message 2 through REG_ICS this many more times; the
-    /// first message-3 DPC re-queues itself on processor 1 and holds 30 ms; message-0/1 DPCs
+    /// first message-3 DPC (processor 1) re-queues itself on processor 0 and holds 30 ms; message-0/1 DPCs
     /// wait (bounded) until the other one runs when `rendezvous` is set.
     pub chain: AtomicUsize,
     pub requeue_once: AtomicBool,
     pub rendezvous: AtomicBool,
     pub met: [AtomicBool; 2],
+    pub overlapped: [AtomicBool; 2],
     pub isr_register_writes: AtomicUsize,
 }
 
@@ -301,6 +302,10 @@ unsafe extern "system" fn unload(driver_object: PDRIVER_OBJECT) {
     }
 }
 
+/// (adapter handle, STATUS register read in the surprise-removal notification): outlives the
+/// adapter state, which halt frees.
+pub static REMOVAL_STATUS: Mutex<Vec<(usize, u32)>> = Mutex::new(Vec::new());
+
 /// Driver object → leaked driver context (tests load many drivers in parallel).
 static DRIVERS: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
 
@@ -418,6 +423,7 @@ unsafe extern "system" fn initialize(
         requeue_once: AtomicBool::new(false),
         rendezvous: AtomicBool::new(false),
         met: Default::default(),
+        overlapped: Default::default(),
         isr_register_writes: AtomicUsize::new(0),
     }));
     // SAFETY: freshly leaked, exclusively ours during initialization.
@@ -723,8 +729,13 @@ unsafe extern "system" fn pnp_event(ctx: NDIS_HANDLE, event: *mut NET_DEVICE_PNP
     // SAFETY: NDIS passes a valid event.
     let e = unsafe { (*event).DevicePnPEvent };
     if e == NdisDevicePnPEventSurpriseRemoved {
+        let status = reg_read(a, REG_STATUS);
         a.status_after_removal
-            .store(reg_read(a, REG_STATUS) as usize, Ordering::SeqCst);
+            .store(status as usize, Ordering::SeqCst);
+        REMOVAL_STATUS
+            .lock()
+            .unwrap()
+            .push((a.handle as usize, status));
     }
     if e == NdisDevicePnPEventSurpriseRemoved && a.faults.config_access_after_removal {
         let mut buf = [0u8; 4];
@@ -1043,6 +1054,8 @@ fn test_hooks(a: &Adapter, message: u32) {
             while !other.load(Ordering::SeqCst) && std::time::Instant::now() < deadline {
                 std::thread::yield_now();
             }
+            // Saw the other while still running: the two DPCs overlapped.
+            a.overlapped[message as usize].store(other.load(Ordering::SeqCst), Ordering::SeqCst);
         }
         2 => {
             let left = a.chain.load(Ordering::SeqCst);
@@ -1054,12 +1067,12 @@ fn test_hooks(a: &Adapter, message: u32) {
         }
         3 if a.requeue_once.swap(false, Ordering::SeqCst) => {
             let mut affinity = GROUP_AFFINITY {
-                Mask: 1 << 1,
+                Mask: 1 << 0,
                 Group: 0,
                 Reserved: [0; 3],
             };
-            // SAFETY: our interrupt handle; queues this message's DPC on processor 1 while it
-            // runs (it must not start until this run returns).
+            // SAFETY: our interrupt handle; queues this message's DPC on processor 0 while it
+            // runs on processor 1 (it must not start until this run returns).
             unsafe { NdisMQueueDpcEx(a.interrupt, 3, &mut affinity, std::ptr::null_mut()) };
             std::thread::sleep(std::time::Duration::from_millis(30));
         }
