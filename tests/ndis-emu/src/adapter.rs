@@ -168,12 +168,13 @@ pub struct SendCompletion {
 }
 
 /// The emulator-owned memory of one send NBL (as a protocol would own it).
-/// Only `nbl` is read; the other fields keep the memory the NBL points to alive.
+/// `nbl` is read, `data` bounds the frame memory (see `retire_send`); the other fields keep
+/// the memory the NBL points to alive.
 pub(crate) struct SendBuffers {
     pub nbl: Box<NET_BUFFER_LIST>,
     pub _nb: Box<NET_BUFFER>,
     pub _mdl: Box<MDL>,
-    pub _data: Box<[u8]>,
+    pub data: Box<[u8]>,
 }
 
 // SAFETY: the buffers are plain heap memory handed to the miniport by address; the emulator
@@ -194,7 +195,7 @@ pub(crate) struct SendRecord {
     /// Submitted while Paused/Pausing: must complete with NDIS_STATUS_PAUSED (NDIS-SEND-1).
     pub expect_paused: bool,
     /// Keeps the NBL memory alive until the record is dropped.
-    pub _buffers: SendBuffers,
+    pub buffers: SendBuffers,
 }
 
 /// The memory of one OID request (request structure and information buffer).
@@ -429,7 +430,12 @@ impl AdapterShared {
         inner.completed_order.push(nbl);
         if inner.completed_order.len() > RETIRED_SENDS_KEPT {
             let old = inner.completed_order.remove(0);
-            inner.completed_sends.remove(&old);
+            if let Some(record) = inner.completed_sends.remove(&old) {
+                // The frame memory goes away now: a scatter/gather mapping the driver never
+                // freed must not let the device reach it (later access is NDIS-DMA-3).
+                let data = &record.buffers.data;
+                crate::dma::forget_sg_range(data.as_ptr() as usize, data.len());
+            }
         }
     }
 

@@ -206,6 +206,20 @@ pub(crate) fn release_sg_list(sgl: usize) {
     }
 }
 
+/// Retires every SG-list mapping inside `[va, va + len)` (memory about to be freed).
+pub(crate) fn forget_sg_range(va: usize, len: usize) {
+    let mut m = maps();
+    let stale: Vec<u64> = m
+        .dma
+        .iter()
+        .filter(|(_, v)| v.kind == MapKind::SgList && v.va >= va && v.va - va < len.max(1))
+        .map(|(p, _)| *p)
+        .collect();
+    for p in stale {
+        m.retire(p);
+    }
+}
+
 /// Device-side copy out of the DMA address space (under the map lock, so a concurrent free
 /// cannot retire the memory mid-copy).
 pub(crate) fn device_read(physical: u64, buf: &mut [u8]) -> Result<(), Miss> {

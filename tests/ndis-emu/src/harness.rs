@@ -1033,7 +1033,7 @@ impl EmuAdapter {
                     nbl,
                     _nb: nb,
                     _mdl: mdl,
-                    _data: data,
+                    data,
                 }
             })
             .collect();
@@ -1058,7 +1058,7 @@ impl EmuAdapter {
                         id,
                         snapshot,
                         expect_paused,
-                        _buffers: b,
+                        buffers: b,
                     },
                 );
             }
