@@ -107,7 +107,8 @@ pub struct AdapterConfig {
     pub is_vf: bool,
     /// What `NdisGetHypervisorInfo` reports.
     pub partition: Partition,
-    /// The most VFs `NdisMEnableVirtualization` accepts (the PF's SR-IOV TotalVFs).
+    /// The most VFs `NdisMEnableVirtualization` accepts when the backend's config space has no
+    /// SR-IOV capability (with one, its TotalVFs field decides).
     pub total_vfs: u16,
     /// PCI segment of the PF and its VFs.
     pub segment: u16,

@@ -2,7 +2,7 @@
 //!
 //! Every rule has a stable id (`NDIS-<AREA>-<n>`), a one-line statement and the document it
 //! comes from (paths as in `shared/reference/ndis-sriov-requirements.md`: `N/…` = the network
-//! conceptual guide, `D/ndis/…` = the DDI reference, `SDV …` / `DV …` = Static Driver Verifier /
+//! conceptual guide, `D/ndis/…`, `D/wdm/…` = the DDI reference, `SDV …` / `DV …` = Static Driver Verifier /
 //! Driver Verifier NDIS rule names). `RULES.md` lists exactly this table (a test checks it).
 
 use std::fmt;
