@@ -11,6 +11,10 @@
 //! * [`queue`]: bringing one Rx/Tx queue up or down (PF or VF BAR).
 //! * [`pf_device`]: PF global reset, link, VMDq pools/switch and the "other" interrupt.
 //! * [`mailbox`]: the PF<->VF mailbox, both ends.
+//! * [`pf_controller`]: the PF's sequences (bring-up for N VFs, the "other" interrupt split
+//!   by IRQL, reset under live VFs, shutdown) over `pf_device` and the PF mailbox.
+//! * [`queue_pair`]: one hardware Rx/Tx queue pair (PF or VF BAR) with its buffers.
+//! * [`vf_device`]: the VF's sequences (handshake retry policy, MSI-X routing, link wait).
 //! * [`vf_watchdog`]: the VF's 2 s watchdog (link, mailbox, statistics, lost interrupts).
 //! * [`nvm`]: NVM words through EERD, the checksum, the permanent MAC and its fallbacks.
 //! * [`phy`]: PHY access (MDIC), link configuration (`*SpeedDuplex`, `*FlowControl`).
@@ -26,11 +30,14 @@ pub mod ids;
 pub mod interrupts;
 pub mod mailbox;
 pub mod nvm;
+pub mod pf_controller;
 pub mod pf_device;
 pub mod phy;
 pub mod queue;
+pub mod queue_pair;
 pub mod regs;
 pub mod removal;
 pub mod ring;
 pub mod stats;
+pub mod vf_device;
 pub mod vf_watchdog;
