@@ -526,6 +526,9 @@ unsafe extern "system" {
     pub fn NdisMSleep(MicrosecondsToSleep: ULONG);
     /// `KeStallExecutionProcessor` (what the `NdisStallExecution` macro expands to).
     pub fn KeStallExecutionProcessor(MicroSeconds: ULONG);
+    /// `KeQueryUnbiasedInterruptTime` (ntoskrnl export, any IRQL): monotonic time in 100 ns
+    /// units since boot, excluding sleep; the clock for bounded hardware polls.
+    pub fn KeQueryUnbiasedInterruptTime() -> ULONGLONG;
     /// `NdisWriteEventLogEntry` (non-variadic event log entry).
     pub fn NdisWriteEventLogEntry(
         LogHandle: PVOID,
@@ -548,6 +551,22 @@ unsafe extern "C" {
         NumberOfErrorValues: ULONG,
         ...
     );
+}
+
+// The one register-access primitive that differs between Windows and the user-mode NDIS
+// emulator. On Windows a driver reads and writes its mapped BAR with `READ_REGISTER_ULONG` /
+// `WRITE_REGISTER_ULONG` (wdm.h inlines: a volatile access between full compiler and CPU
+// barriers), which `ndis::io` implements in Rust. Off Windows, `NdisMMapIoSpace` in the emulator
+// returns a range that faults on any direct access, and these two functions, which the emulator
+// defines, route an access at a mapped address to the device backend. They are not NDIS or
+// kernel exports and are declared only off Windows.
+#[cfg(not(windows))]
+unsafe extern "system" {
+    /// Reads the 32-bit register at `Register`, an address inside a range `NdisMMapIoSpace`
+    /// returned (all-ones for any other address, as a removed PCIe device reads).
+    pub fn EmuReadRegisterUlong(Register: *const ULONG) -> ULONG;
+    /// Writes the 32-bit register at `Register` (dropped for an unmapped address).
+    pub fn EmuWriteRegisterUlong(Register: *mut ULONG, Value: ULONG);
 }
 
 /// `NdisStallExecution(MicroSecondsToStall)` (ndis.h macro → `KeStallExecutionProcessor`).

@@ -7,7 +7,7 @@ use alloc::boxed::Box;
 
 use ndis_abi::*;
 
-use crate::ethernet::{AdapterIdentity, Counters, GeneralOids, LinkState};
+use crate::ethernet::{AdapterIdentity, Counters, DeviceStatistics, GeneralOids, LinkState};
 use crate::lifecycle::{AdapterState, Lifecycle, complete_sends};
 use crate::miniport::Completion;
 use crate::nbl::NblChain;
@@ -52,7 +52,10 @@ pub struct AdapterCore {
     /// Settable general-OID state.
     pub general: Box<SpinLock<GeneralOids>>,
     /// The link as last reported to NDIS.
-    pub link: LinkState,
+    link: Box<SpinLock<LinkState>>,
+    /// Statistics the device counts (hardware counters), preferred over the software
+    /// counters for `OID_GEN_STATISTICS` when the driver provides them.
+    device_statistics: Box<SpinLock<Option<DeviceStatistics>>>,
 }
 
 impl AdapterCore {
@@ -65,8 +68,58 @@ impl AdapterCore {
             identity,
             counters: Counters::default(),
             general: SpinLock::new(GeneralOids::default()),
-            link,
+            link: SpinLock::new(link),
+            device_statistics: SpinLock::new(None),
         }
+    }
+
+    /// The link as last reported to NDIS.
+    pub fn link(&self) -> LinkState {
+        *self.link.lock()
+    }
+
+    /// Records `link` and, if it differs from what NDIS was last told, indicates
+    /// `NDIS_STATUS_LINK_STATE` (N/link-state-indications.md; <= DISPATCH). Returns whether it
+    /// indicated.
+    pub fn indicate_link(&self, link: LinkState) -> bool {
+        {
+            let mut current = self.link.lock();
+            if *current == link {
+                return false;
+            }
+            *current = link;
+        }
+        let mut state = NDIS_LINK_STATE::zeroed();
+        state.Header = NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_DEFAULT,
+            NDIS_LINK_STATE_REVISION_1,
+            NDIS_SIZEOF_LINK_STATE_REVISION_1,
+        );
+        state.MediaConnectState = link.connect_state;
+        state.MediaDuplexState = link.duplex;
+        state.XmitLinkSpeed = link.speed;
+        state.RcvLinkSpeed = link.speed;
+        state.PauseFunctions = NdisPauseFunctionsUnknown;
+        state.AutoNegotiationFlags = NDIS_LINK_STATE_DUPLEX_AUTO_NEGOTIATED;
+        let mut indication = NDIS_STATUS_INDICATION::zeroed();
+        indication.Header = NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_STATUS_INDICATION,
+            NDIS_STATUS_INDICATION_REVISION_1,
+            NDIS_SIZEOF_STATUS_INDICATION_REVISION_1,
+        );
+        indication.SourceHandle = self.handle.raw();
+        indication.StatusCode = NDIS_STATUS_LINK_STATE;
+        indication.StatusBuffer = (&raw mut state).cast();
+        indication.StatusBufferSize = u32::from(NDIS_SIZEOF_LINK_STATE_REVISION_1);
+        // SAFETY: the indication and its buffer are live locals for the call; the handle is
+        // this adapter's.
+        unsafe { NdisMIndicateStatusEx(self.handle.raw(), &mut indication) };
+        true
+    }
+
+    /// Replaces the device statistics reported by `OID_GEN_STATISTICS`.
+    pub fn set_device_statistics(&self, statistics: DeviceStatistics) {
+        *self.device_statistics.lock() = Some(statistics);
     }
 
     /// `MiniportPause`. Nothing is in flight in a data path that owns no rings yet, so pause
@@ -102,8 +155,16 @@ impl AdapterCore {
 
     /// Answers a general OID, or `None` if it is not one.
     pub fn general_oid(&self, request: &mut OidRequest<'_>) -> Option<NdisResult> {
+        let link = self.link();
+        let device = *self.device_statistics.lock();
         let mut general = self.general.lock();
-        general.handle(request, &self.identity, &self.counters, self.link)
+        general.handle(
+            request,
+            &self.identity,
+            &self.counters,
+            link,
+            device.as_ref(),
+        )
     }
 }
 

@@ -79,6 +79,33 @@ impl NdisKeywords {
     }
 }
 
+impl NdisKeywords {
+    /// The `NetworkAddress` override (`NdisReadNetworkAddress`): `Ok(None)` when none is
+    /// configured, `Err(length)` when the registry value is not a 6-byte address (the caller
+    /// logs and ignores it).
+    pub fn network_address(&mut self) -> Result<Option<[u8; 6]>, usize> {
+        let mut status = ndis_abi::NDIS_STATUS_FAILURE;
+        let mut address: ndis_abi::PVOID = core::ptr::null_mut();
+        let mut length: u32 = 0;
+        // SAFETY: the handle is open (type invariant); the out-pointers are live locals.
+        unsafe {
+            ndis_abi::NdisReadNetworkAddress(&mut status, &mut address, &mut length, self.handle);
+        }
+        if status != ndis_abi::NDIS_STATUS_SUCCESS || address.is_null() {
+            return Ok(None);
+        }
+        let length = length as usize;
+        if length != 6 {
+            return Err(length);
+        }
+        let mut mac = [0u8; 6];
+        // SAFETY: NDIS returned `length` (6) readable bytes, valid until the configuration
+        // is closed.
+        unsafe { core::ptr::copy_nonoverlapping(address.cast::<u8>(), mac.as_mut_ptr(), 6) };
+        Ok(Some(mac))
+    }
+}
+
 impl KeywordSource for NdisKeywords {
     fn read_integer(&mut self, keyword: &str) -> Option<u32> {
         let mut units = [0u16; MAX_KEYWORD_UNITS];

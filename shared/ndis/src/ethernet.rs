@@ -125,6 +125,56 @@ impl LinkState {
     };
 }
 
+/// What the device's own counters say (the hardware statistics registers, accumulated by the
+/// driver across clear-on-read and 32-bit wraps). Where present, these replace the software
+/// counters in `OID_GEN_STATISTICS`: the hardware also counts frames the driver never saw
+/// (missed for lack of descriptors, CRC errors).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct DeviceStatistics {
+    /// Good unicast frames received.
+    pub rx_unicast_packets: u64,
+    /// Good multicast frames received.
+    pub rx_multicast_packets: u64,
+    /// Good broadcast frames received.
+    pub rx_broadcast_packets: u64,
+    /// Good octets received.
+    pub rx_bytes: u64,
+    /// Receive errors (CRC, symbol, length).
+    pub rx_errors: u64,
+    /// Frames dropped for lack of receive buffers.
+    pub rx_discards: u64,
+    /// Good unicast frames sent.
+    pub tx_unicast_packets: u64,
+    /// Good multicast frames sent.
+    pub tx_multicast_packets: u64,
+    /// Good broadcast frames sent.
+    pub tx_broadcast_packets: u64,
+    /// Good octets sent.
+    pub tx_bytes: u64,
+    /// Transmit errors (excess collisions, late collisions).
+    pub tx_errors: u64,
+}
+
+impl DeviceStatistics {
+    fn fill(&self, statistics: &mut NDIS_STATISTICS_INFO) {
+        statistics.ifInDiscards = self.rx_discards.saturating_add(self.rx_errors);
+        statistics.ifInErrors = self.rx_errors;
+        statistics.ifHCInOctets = self.rx_bytes;
+        statistics.ifHCInUcastPkts = self.rx_unicast_packets;
+        statistics.ifHCInMulticastPkts = self.rx_multicast_packets;
+        statistics.ifHCInBroadcastPkts = self.rx_broadcast_packets;
+        statistics.ifHCOutOctets = self.tx_bytes;
+        statistics.ifHCOutUcastPkts = self.tx_unicast_packets;
+        statistics.ifHCOutMulticastPkts = self.tx_multicast_packets;
+        statistics.ifHCOutBroadcastPkts = self.tx_broadcast_packets;
+        statistics.ifOutErrors = self.tx_errors;
+        statistics.SupportedStatistics |= NDIS_STATISTICS_FLAGS_VALID_MULTICAST_FRAMES_RCV
+            | NDIS_STATISTICS_FLAGS_VALID_BROADCAST_FRAMES_RCV
+            | NDIS_STATISTICS_FLAGS_VALID_MULTICAST_FRAMES_XMIT
+            | NDIS_STATISTICS_FLAGS_VALID_BROADCAST_FRAMES_XMIT;
+    }
+}
+
 /// Data-path counters (updated from the data path, read by OIDs).
 #[derive(Debug, Default)]
 pub struct Counters {
@@ -186,6 +236,7 @@ impl GeneralOids {
         identity: &AdapterIdentity,
         counters: &Counters,
         link: LinkState,
+        device: Option<&DeviceStatistics>,
     ) -> Option<NdisResult> {
         let oid = request.oid();
         if !GENERAL_OIDS.contains(&oid) {
@@ -256,7 +307,7 @@ impl GeneralOids {
             (OID_GEN_RCV_NO_BUFFER, true, _) => {
                 request.write_counter(Counters::get(&counters.receive_no_buffer))
             }
-            (OID_GEN_STATISTICS, true, _) => Self::query_statistics(request, counters),
+            (OID_GEN_STATISTICS, true, _) => Self::query_statistics(request, counters, device),
             (OID_802_3_MULTICAST_LIST, true, _) => {
                 let mut bytes = [0u8; 6 * MAX_MULTICAST_ADDRESSES];
                 for (index, address) in self.multicast[..self.multicast_count].iter().enumerate() {
@@ -354,7 +405,11 @@ impl GeneralOids {
         Ok(())
     }
 
-    fn query_statistics(request: &mut OidRequest<'_>, counters: &Counters) -> NdisResult {
+    fn query_statistics(
+        request: &mut OidRequest<'_>,
+        counters: &Counters,
+        device: Option<&DeviceStatistics>,
+    ) -> NdisResult {
         let mut statistics = NDIS_STATISTICS_INFO::zeroed();
         statistics.Header = NDIS_OBJECT_HEADER::new(
             NDIS_OBJECT_TYPE_DEFAULT,
@@ -370,6 +425,9 @@ impl GeneralOids {
         statistics.ifHCOutOctets = Counters::get(&counters.transmitted_bytes);
         statistics.ifHCOutUcastPkts = Counters::get(&counters.transmitted);
         statistics.ifOutErrors = Counters::get(&counters.transmit_errors);
+        if let Some(device) = device {
+            device.fill(&mut statistics);
+        }
         request.write_output_object(
             &statistics,
             usize::from(NDIS_SIZEOF_STATISTICS_INFO_REVISION_1),

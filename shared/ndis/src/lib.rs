@@ -7,6 +7,10 @@
 //! * [`nbl`]: NBL chains, queues and counted queues that own NBLs by pointer without
 //!   self-referential pointers (unlike NDL's `NBL_QUEUE`, whose `Last` points into itself).
 //! * [`buffer`]: bounded access to a `NET_BUFFER`'s data across its MDL chain.
+//! * The NDIS-backed platform under the igb hardware layer: [`io::IoSpace`] (mapped registers
+//!   through the one register primitive), [`dma`] (scatter/gather DMA and shared memory as
+//!   `hw_platform::DmaMemory`), [`interrupt`] (MSI-X ISR/DPC), [`timer`] (timers, work items),
+//!   [`time`] (IRQL-aware clocks), [`pci`] (configuration space).
 //!
 //! The raw pointers NDIS hands a miniport enter this crate only through `unsafe` constructors
 //! whose contracts state what NDIS guarantees; everything above them is safe.
@@ -17,7 +21,10 @@
 pub mod adapter;
 pub mod buffer;
 pub mod config;
+pub mod dma;
 pub mod ethernet;
+pub mod interrupt;
+pub mod io;
 pub mod lifecycle;
 pub mod miniport;
 pub mod nbl;
@@ -25,6 +32,8 @@ pub mod oid;
 pub mod pci;
 pub mod status;
 pub mod sync;
+pub mod time;
+pub mod timer;
 
 pub use buffer::{MdlMapper, NetBufferData, SystemMappedMdls};
 pub use nbl::{NblChain, NblCountedQueue, NblQueue};

@@ -17,16 +17,197 @@ use core::mem::size_of;
 
 use ndis_abi::*;
 
+use crate::adapter::AdapterHandle;
 use crate::nbl::NblChain;
 use crate::oid::OidRequest;
 use crate::status::{NdisError, NdisResult, to_status};
 
-/// What `MiniportInitializeEx` gets, in safe form.
+/// What `MiniportInitializeEx` gets, in safe form: the adapter being initialized, with the
+/// init-time NDIS calls as safe methods. Only the framework creates one, for the duration of
+/// `MiniportInitializeEx`, which is what makes the handle valid for every method.
 pub struct InitContext {
-    /// `MiniportAdapterHandle`: NDIS's handle for the adapter, passed back in NDIS calls.
-    pub adapter_handle: NDIS_HANDLE,
-    /// The raw init parameters (resources, NetLuid, IfIndex…); borrowed for the call.
-    pub parameters: *const NDIS_MINIPORT_INIT_PARAMETERS,
+    adapter: AdapterHandle,
+    parameters: *const NDIS_MINIPORT_INIT_PARAMETERS,
+}
+
+/// One memory resource (a BAR) from the init parameters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct MemoryResource {
+    /// Bus-relative (translated) physical address.
+    pub physical: u64,
+    /// Length in bytes.
+    pub length: u32,
+}
+
+/// The hardware-assist capability pairs (hardware, current) a miniport reports; a kind it does
+/// not support is `None` in both (NDIS-ATTR-5 pairing).
+#[derive(Default)]
+pub struct HardwareAssist<'a> {
+    /// SR-IOV capabilities.
+    pub sriov: Option<(
+        &'a mut NDIS_SRIOV_CAPABILITIES,
+        &'a mut NDIS_SRIOV_CAPABILITIES,
+    )>,
+    /// NIC switch capabilities.
+    pub nic_switch: Option<(
+        &'a mut NDIS_NIC_SWITCH_CAPABILITIES,
+        &'a mut NDIS_NIC_SWITCH_CAPABILITIES,
+    )>,
+    /// Receive filter capabilities.
+    pub receive_filter: Option<(
+        &'a mut NDIS_RECEIVE_FILTER_CAPABILITIES,
+        &'a mut NDIS_RECEIVE_FILTER_CAPABILITIES,
+    )>,
+}
+
+impl InitContext {
+    /// The adapter's handle, to keep for calls after initialization.
+    #[must_use]
+    pub const fn adapter(&self) -> AdapterHandle {
+        self.adapter
+    }
+
+    /// Sets the registration attributes (first, before anything that claims hardware).
+    pub fn set_registration_attributes(&self, adapter_context: AdapterContext) -> NdisResult {
+        // SAFETY: the handle is the initializing adapter's and the context the framework's.
+        unsafe { crate::adapter::set_registration_attributes(self.adapter.raw(), adapter_context) }
+    }
+
+    /// Sets the general attributes: identity, link, `SupportedOidList` and, when given, the RSS
+    /// capabilities.
+    pub fn set_general_attributes(
+        &self,
+        identity: &crate::ethernet::AdapterIdentity,
+        link: crate::ethernet::LinkState,
+        oids: &[NDIS_OID],
+        rss: Option<&mut NDIS_RECEIVE_SCALE_CAPABILITIES>,
+    ) -> NdisResult {
+        let mut general = crate::ethernet::general_attributes(identity, link, oids);
+        if let Some(rss) = rss {
+            general.RecvScaleCapabilities = rss;
+        }
+        // SAFETY: `general` points only at `oids`, `identity` data and `rss`, all borrowed for
+        // the call.
+        unsafe { set_attributes(self.adapter.raw(), &mut general) }
+    }
+
+    /// Sets the hardware-assist attributes (revision 3).
+    pub fn set_hardware_assist(&self, assist: HardwareAssist<'_>) -> NdisResult {
+        fn pair<T>(pair: Option<(&mut T, &mut T)>) -> (*mut T, *mut T) {
+            pair.map_or((core::ptr::null_mut(), core::ptr::null_mut()), |(h, c)| {
+                (h as *mut T, c as *mut T)
+            })
+        }
+        let mut attributes = NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES::zeroed();
+        attributes.Header = NDIS_OBJECT_HEADER::new(
+            NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES,
+            NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
+            NDIS_SIZEOF_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
+        );
+        (
+            attributes.HardwareSriovCapabilities,
+            attributes.CurrentSriovCapabilities,
+        ) = pair(assist.sriov);
+        (
+            attributes.HardwareNicSwitchCapabilities,
+            attributes.CurrentNicSwitchCapabilities,
+        ) = pair(assist.nic_switch);
+        (
+            attributes.HardwareReceiveFilterCapabilities,
+            attributes.CurrentReceiveFilterCapabilities,
+        ) = pair(assist.receive_filter);
+        // SAFETY: every pointer comes from a `&mut` borrowed for the call.
+        unsafe { set_attributes(self.adapter.raw(), &mut attributes) }
+    }
+
+    /// Opens the adapter's registry keywords (closed when dropped).
+    pub fn keywords(&self) -> NdisResult<crate::config::NdisKeywords> {
+        // SAFETY: the handle is the initializing adapter's.
+        unsafe { crate::config::NdisKeywords::open(self.adapter.raw()) }
+    }
+
+    /// `(vendor id, device id)` from PCI configuration space.
+    #[must_use]
+    pub fn pci_ids(&self) -> Option<(u16, u16)> {
+        crate::pci::read_pci_ids(self.adapter)
+    }
+
+    /// The memory resources (BARs) NDIS assigned, in resource-list order.
+    #[must_use]
+    pub fn memory_resources(&self) -> alloc::vec::Vec<MemoryResource> {
+        self.resources()
+            .filter(|d| d.Type == CmResourceTypeMemory)
+            .filter_map(|d| {
+                // SAFETY: a CmResourceTypeMemory descriptor's union member is `Memory`.
+                let memory = unsafe { d.u.Memory };
+                let start = memory.Start;
+                let length = memory.Length;
+                Some(MemoryResource {
+                    physical: u64::try_from(start).ok()?,
+                    length,
+                })
+            })
+            .collect()
+    }
+
+    /// MSI/MSI-X messages NDIS granted (0 when only a line interrupt was assigned).
+    #[must_use]
+    pub fn message_count(&self) -> u32 {
+        self.resources()
+            .filter(|d| {
+                d.Type == CmResourceTypeInterrupt && d.Flags & CM_RESOURCE_INTERRUPT_MESSAGE != 0
+            })
+            .map(|d| {
+                // SAFETY: a message-interrupt descriptor's union member is `MessageInterrupt`.
+                let message = unsafe { d.u.MessageInterrupt };
+                // SAFETY: the raw view of the message union carries the count.
+                let raw = unsafe { message.Raw };
+                u32::from(raw.MessageCount)
+            })
+            .fold(0u32, u32::saturating_add)
+    }
+
+    fn resources(&self) -> impl Iterator<Item = CM_PARTIAL_RESOURCE_DESCRIPTOR> + '_ {
+        // SAFETY: NDIS passes valid init parameters for the duration of MiniportInitializeEx.
+        let list = unsafe { self.parameters.as_ref() }
+            .map_or(core::ptr::null(), |p| p.AllocatedResources.cast_const());
+        // SAFETY: when non-null, `AllocatedResources` is NDIS's resource list for the call.
+        let count = unsafe { list.as_ref() }.map_or(0, |list| list.Count);
+        let first = if list.is_null() {
+            core::ptr::null()
+        } else {
+            // SAFETY: only the address of the in-place array is taken.
+            unsafe { core::ptr::addr_of!((*list).PartialDescriptors) }
+                .cast::<CM_PARTIAL_RESOURCE_DESCRIPTOR>()
+        };
+        // A resource list longer than this is corrupt; bound the walk.
+        (0..count.min(64) as usize).map(move |index| {
+            let descriptor = first.wrapping_add(index);
+            // SAFETY: `index < Count`: the descriptor is inside NDIS's list.
+            unsafe { descriptor.read_unaligned() }
+        })
+    }
+
+    /// Maps memory resource `resource` (an element of [`Self::memory_resources`]).
+    pub fn map_io_space(&self, resource: MemoryResource) -> NdisResult<crate::io::IoSpace> {
+        crate::io::IoSpace::map(self.adapter, resource.physical, resource.length)
+    }
+
+    /// Registers scatter/gather DMA (before any shared memory).
+    pub fn register_scatter_gather_dma<H: crate::dma::SgListHandler>(
+        &self,
+        maximum_mapping: u32,
+    ) -> NdisResult<crate::dma::ScatterGatherDma> {
+        crate::dma::ScatterGatherDma::register::<H>(self.adapter, maximum_mapping)
+    }
+
+    /// Registers the adapter's interrupt with `handler`.
+    pub fn register_interrupt<H: crate::interrupt::InterruptHandler>(
+        &self,
+        handler: H,
+    ) -> NdisResult<crate::interrupt::Interrupt<H>> {
+        crate::interrupt::Interrupt::register(self.adapter, handler)
+    }
 }
 
 /// The `MiniportAdapterContext` the framework registers for an adapter: opaque to drivers,
@@ -92,6 +273,10 @@ pub trait MiniportAdapter: Send + Sync + 'static {
 pub trait MiniportDriver: 'static {
     /// The adapter type.
     type Adapter: MiniportAdapter;
+    /// Driver version (major, minor) given to NDIS at registration.
+    const VERSION: (u8, u8);
+    /// Where the driver's `NdisMRegisterMiniportDriver` handles are kept for unload.
+    fn registrations() -> &'static DriverRegistrations;
     /// `MiniportInitializeEx`: set the attributes (registration first; the framework passes
     /// the context pointer the registration attributes must carry) and bring the adapter up
     /// Paused. On failure everything allocated must already be released.
@@ -110,7 +295,7 @@ unsafe extern "system" fn initialize_ex<D: MiniportDriver>(
     parameters: *mut NDIS_MINIPORT_INIT_PARAMETERS,
 ) -> NDIS_STATUS {
     let context = InitContext {
-        adapter_handle,
+        adapter: AdapterHandle::new(adapter_handle),
         parameters,
     };
     // The adapter is boxed inside an outer box so the context pointer is stable before the
@@ -341,6 +526,47 @@ pub unsafe fn register<D: MiniportDriver>(
         return Err(NdisError::FAILURE);
     }
     Ok(handle)
+}
+
+/// `MiniportDriverUnload` for driver `D`: deregisters what [`driver_entry`] registered.
+unsafe extern "system" fn driver_unload<D: MiniportDriver>(driver_object: PDRIVER_OBJECT) {
+    if let Some(handle) = D::registrations().remove(driver_object) {
+        // SAFETY: `handle` came from a successful NdisMRegisterMiniportDriver for this driver
+        // object and is deregistered once (`remove` clears it).
+        unsafe { NdisMDeregisterMiniportDriver(handle) };
+    }
+}
+
+/// The portable `DriverEntry` body of driver `D`: registers it with NDIS and remembers the
+/// handle for unload.
+///
+/// # Safety
+/// Called once per driver load with the kernel's (or the emulator's) driver object and
+/// registry path.
+pub unsafe fn driver_entry<D: MiniportDriver>(
+    driver_object: PDRIVER_OBJECT,
+    registry_path: *const UNICODE_STRING,
+) -> NDIS_STATUS {
+    // SAFETY: forwarded caller contract.
+    let registered = unsafe {
+        register::<D>(
+            driver_object,
+            registry_path,
+            D::VERSION.0,
+            D::VERSION.1,
+            Some(driver_unload::<D>),
+        )
+    };
+    match registered {
+        Ok(handle) if D::registrations().insert(driver_object, handle) => NDIS_STATUS_SUCCESS,
+        Ok(handle) => {
+            // No slot to remember the handle for unload: undo the registration.
+            // SAFETY: `handle` was just registered and is not used elsewhere.
+            unsafe { NdisMDeregisterMiniportDriver(handle) };
+            NDIS_STATUS_RESOURCES
+        }
+        Err(error) => error.status(),
+    }
 }
 
 /// Sets one attribute structure with `NdisMSetMiniportAttributes`.

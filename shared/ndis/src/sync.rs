@@ -81,3 +81,50 @@ impl<T> Drop for SpinLockGuard<'_, T> {
         unsafe { NdisReleaseSpinLock(self.owner.lock.get()) };
     }
 }
+
+/// State used only from PASSIVE_LEVEL code that NDIS already serializes (initialization, one
+/// I/O work item, halt after the work item is drained), where a spin lock cannot be held (the
+/// holder sleeps, e.g. in a mailbox poll). A second, concurrent user does not wait: it gets
+/// `None` and skips its turn, so a mistake in that reasoning costs a retry, never a deadlock or
+/// a data race.
+pub struct PassiveExclusive<T> {
+    busy: core::sync::atomic::AtomicBool,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: access to `value` is serialized by the `busy` flag (acquire on entry, release on
+// exit); `T: Send` may be used from whichever thread holds it.
+unsafe impl<T: Send> Sync for PassiveExclusive<T> {}
+
+impl<T> PassiveExclusive<T> {
+    /// Wraps `value`.
+    pub const fn new(value: T) -> Self {
+        Self {
+            busy: core::sync::atomic::AtomicBool::new(false),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Runs `f` with exclusive access, or returns `None` if another user holds it.
+    pub fn try_with<R>(&self, f: impl FnOnce(&mut T) -> R) -> Option<R> {
+        use core::sync::atomic::Ordering;
+        if self
+            .busy
+            .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return None;
+        }
+        struct Release<'a>(&'a core::sync::atomic::AtomicBool);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0.store(false, core::sync::atomic::Ordering::Release);
+            }
+        }
+        let _release = Release(&self.busy);
+        // SAFETY: the `busy` flag was acquired above, so no other reference to `value` exists
+        // until `_release` clears it.
+        let value = unsafe { &mut *self.value.get() };
+        Some(f(value))
+    }
+}

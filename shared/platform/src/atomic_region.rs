@@ -6,8 +6,6 @@
 //! The one `unsafe impl` lives here, in the platform layer, so that such backends need no
 //! `unsafe` of their own.
 
-extern crate alloc;
-
 use alloc::sync::Arc;
 use core::fmt;
 use core::ptr::NonNull;

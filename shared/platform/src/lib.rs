@@ -13,6 +13,9 @@
 #![no_std]
 
 #[cfg(feature = "alloc")]
+extern crate alloc;
+
+#[cfg(feature = "alloc")]
 mod atomic_region;
 #[cfg(feature = "alloc")]
 pub use atomic_region::AtomicDmaRegion;
@@ -68,6 +71,16 @@ pub trait Mmio {
 }
 
 impl<T: Mmio + ?Sized> Mmio for &T {
+    fn read32(&self, offset: u32) -> u32 {
+        (**self).read32(offset)
+    }
+    fn write32(&self, offset: u32, value: u32) {
+        (**self).write32(offset, value);
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl<T: Mmio + ?Sized> Mmio for alloc::sync::Arc<T> {
     fn read32(&self, offset: u32) -> u32 {
         (**self).read32(offset)
     }
