@@ -1,31 +1,39 @@
 //! The PF adapter: `MiniportInitializeEx` (attributes in NDIS's order, keyword precedence,
 //! capabilities), lifecycle, and the OID control path.
 //!
-//! Walking-skeleton status: the hardware layer is not wired into the driver yet, so the
-//! adapter reports media disconnected with an unknown link speed and completes every send
-//! with `NDIS_STATUS_MEDIA_DISCONNECTED` — it says so rather than pretending to carry traffic.
-//! The NIC-switch / SR-IOV OIDs arrive with the control-plane work and are therefore not in
-//! the supported OID list yet.
+//! The hardware is real (see [`crate::hardware`]): MAC from the NVM, link from the PHY with
+//! link-change indications, hardware statistics. The data path is not built yet, so every send
+//! is completed with the status that says why it was not carried (`NDIS_STATUS_PAUSED` or
+//! `NDIS_STATUS_MEDIA_DISCONNECTED`). The NIC-switch / SR-IOV OIDs arrive with the
+//! control-plane work and are therefore not in the supported OID list yet.
 
 extern crate alloc;
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use igb::ids::{Generation, INTEL_VENDOR_ID, pf_generation};
-use ndis::adapter::{AdapterCore, AdapterHandle};
-use ndis::config::NdisKeywords;
-use ndis::ethernet::{AdapterIdentity, GENERAL_OIDS, LinkState, general_attributes};
+use igb::phy::LinkSettings;
+use ndis::adapter::AdapterCore;
+use ndis::config::KeywordSource;
+use ndis::ethernet::{AdapterIdentity, GENERAL_OIDS};
+use ndis::lifecycle::AdapterState;
 use ndis::miniport::{
-    AdapterContext, Completion, InitContext, MiniportAdapter, MiniportDriver, set_attributes,
+    AdapterContext, Completion, DriverRegistrations, HardwareAssist, InitContext, MiniportAdapter,
+    MiniportDriver,
 };
 use ndis::nbl::NblChain;
 use ndis::oid::OidRequest;
+use ndis::sync::SpinLock;
 use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
 
 use crate::capabilities::{MAX_VFS, PfCapabilities, pf_capabilities};
-use crate::keywords::{FeatureSelection, requested_vfs, select_features};
+use crate::hardware::{MacChoice, PfHardware, PfShared, bring_up};
+use crate::keywords::{
+    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, requested_vfs, select_features,
+};
 
 /// Driver version reported in `OID_GEN_VENDOR_DRIVER_VERSION` (major.minor).
 pub const DRIVER_VERSION: (u8, u8) = (0, 1);
@@ -40,7 +48,10 @@ pub struct PfDriver;
 
 /// One PF adapter.
 pub struct PfAdapter {
-    core: AdapterCore,
+    /// The device and everything NDIS gave for it; taken (and dropped in order) at halt.
+    hardware: Box<SpinLock<Option<PfHardware>>>,
+    mac: MacChoice,
+    link_settings: LinkSettings,
     generation: Generation,
     features: FeatureSelection,
     num_vfs: u32,
@@ -48,6 +59,24 @@ pub struct PfAdapter {
 }
 
 impl PfAdapter {
+    /// The MAC addresses chosen at initialization and where they came from.
+    #[must_use]
+    pub fn mac(&self) -> MacChoice {
+        self.mac
+    }
+
+    /// The link settings from `*SpeedDuplex` / `*FlowControl`.
+    #[must_use]
+    pub fn link_settings(&self) -> LinkSettings {
+        self.link_settings
+    }
+
+    fn shared(&self) -> Option<Arc<PfShared>> {
+        self.hardware
+            .lock()
+            .as_ref()
+            .map(|hardware| Arc::clone(&hardware.shared))
+    }
     /// Features selected from the keywords.
     #[must_use]
     pub fn features(&self) -> FeatureSelection {
@@ -75,18 +104,20 @@ impl PfAdapter {
 
 impl MiniportDriver for PfDriver {
     type Adapter = PfAdapter;
+    const VERSION: (u8, u8) = DRIVER_VERSION;
+
+    fn registrations() -> &'static DriverRegistrations {
+        static REGISTRATIONS: DriverRegistrations = DriverRegistrations::new();
+        &REGISTRATIONS
+    }
 
     fn initialize(
         context: &InitContext,
         adapter_context: AdapterContext,
         slot: &mut Option<Box<PfAdapter>>,
     ) -> NdisResult {
-        let handle = context.adapter_handle;
-
         // 1. Registration attributes, before anything that claims hardware.
-        // SAFETY: `handle` is the adapter handle NDIS passed to MiniportInitializeEx and
-        // `adapter_context` the framework's context for it.
-        unsafe { ndis::adapter::set_registration_attributes(handle, adapter_context) }?;
+        context.set_registration_attributes(adapter_context)?;
 
         // A PF belongs in the Hyper-V parent partition; in a child it must not come up as a
         // PF (N/miniportinitializeex-guidelines-for-pf-miniport-drivers.md). Outside Hyper-V
@@ -95,9 +126,7 @@ impl MiniportDriver for PfDriver {
             return Err(NdisError::NOT_SUPPORTED);
         }
 
-        // SAFETY: `handle` is the adapter being initialized.
-        let (vendor, device) =
-            unsafe { ndis::pci::read_pci_ids(handle) }.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
+        let (vendor, device) = context.pci_ids().ok_or(NdisError::ADAPTER_NOT_FOUND)?;
         let generation = if vendor == INTEL_VENDOR_ID {
             pf_generation(device)
         } else {
@@ -106,58 +135,69 @@ impl MiniportDriver for PfDriver {
         let generation = generation.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
 
         // 2. Keywords, with the precedence rules.
-        let (features, num_vfs) = {
-            // SAFETY: `handle` is the adapter being initialized.
-            let mut keywords = unsafe { NdisKeywords::open(handle) }?;
+        let (features, num_vfs, link_settings, network_address) = {
+            let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
             let num_vfs = if features.sriov {
                 requested_vfs(&mut keywords, MAX_VFS)
             } else {
                 0
             };
-            (features, num_vfs)
+            let (link_settings, _rejected) = LinkSettings::from_registry(
+                keywords.read_integer(SPEED_DUPLEX),
+                keywords.read_integer(FLOW_CONTROL),
+            );
+            // A malformed *NetworkAddress is ignored (the permanent address is used).
+            let network_address = keywords.network_address().unwrap_or(None);
+            (features, num_vfs, link_settings, network_address)
         };
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
-        // 3. General attributes.
-        let identity = AdapterIdentity::placeholder(
-            device,
-            0x00,
-            b"Intel igb SR-IOV Physical Function (Rust NDIS miniport)\0",
-            DRIVER_VERSION,
-        );
-        let link = LinkState::DISCONNECTED;
+        // 3. Hardware, then the general attributes with the real MAC and link.
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
-        let mut general = general_attributes(&identity, link, &oids);
-        if let Some(rss) = capabilities.rss.as_mut() {
-            general.RecvScaleCapabilities = rss;
-        }
-        // SAFETY: `general` and everything it points to (the OID list, RSS capabilities) live
-        // across the call.
-        unsafe { set_attributes(handle, &mut general) }?;
+        let (hardware, mac) = bring_up(
+            context,
+            generation,
+            network_address,
+            link_settings,
+            |mac, link| {
+                let mut identity = AdapterIdentity::placeholder(
+                    device,
+                    0x00,
+                    b"Intel igb SR-IOV Physical Function (Rust NDIS miniport)\0",
+                    DRIVER_VERSION,
+                );
+                identity.permanent_address = mac.permanent;
+                identity.current_address = mac.current;
+                context.set_general_attributes(
+                    &identity,
+                    link,
+                    &oids,
+                    capabilities.rss.as_mut(),
+                )?;
+                Ok(AdapterCore::new(context.adapter(), identity, link))
+            },
+        )
+        .map_err(|error| error.status())?;
 
         // 4. Hardware-assist attributes (revision 3): both pointers of every kind, always.
-        let mut assist = NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES::zeroed();
-        assist.Header = NDIS_OBJECT_HEADER::new(
-            NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES,
-            NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
-            NDIS_SIZEOF_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
-        );
         let caps = &mut *capabilities;
-        assist.HardwareSriovCapabilities = &mut caps.hardware_sriov;
-        assist.CurrentSriovCapabilities = &mut caps.current_sriov;
-        assist.HardwareNicSwitchCapabilities = &mut caps.hardware_nic_switch;
-        assist.CurrentNicSwitchCapabilities = &mut caps.current_nic_switch;
-        assist.HardwareReceiveFilterCapabilities = &mut caps.hardware_receive_filter;
-        assist.CurrentReceiveFilterCapabilities = &mut caps.current_receive_filter;
-        // SAFETY: the capability structures are boxed and outlive the call.
-        unsafe { set_attributes(handle, &mut assist) }?;
+        context.set_hardware_assist(HardwareAssist {
+            sriov: Some((&mut caps.hardware_sriov, &mut caps.current_sriov)),
+            nic_switch: Some((&mut caps.hardware_nic_switch, &mut caps.current_nic_switch)),
+            receive_filter: Some((
+                &mut caps.hardware_receive_filter,
+                &mut caps.current_receive_filter,
+            )),
+        })?;
 
         *slot = Some(Box::new(PfAdapter {
-            core: AdapterCore::new(AdapterHandle::new(handle), identity, link),
+            hardware: SpinLock::new(Some(hardware)),
             generation,
             features,
             num_vfs,
+            mac,
+            link_settings,
             capabilities,
         }));
         Ok(())
@@ -166,21 +206,41 @@ impl MiniportDriver for PfDriver {
 
 impl MiniportAdapter for PfAdapter {
     fn halt(&self, _action: NDIS_HALT_ACTION) {
-        self.core
-            .lifecycle
-            .set(ndis::lifecycle::AdapterState::Halted);
+        let hardware = self.hardware.lock().take();
+        if let Some(hardware) = hardware {
+            hardware.shared.core.lifecycle.set(AdapterState::Halted);
+            // Quiesce first (no DMA in flight), then drop in order: interrupt, work item,
+            // registers, DMA (see PfHardware).
+            hardware.quiesce();
+            drop(hardware);
+        }
     }
 
     fn pause(&self) -> Completion {
-        self.core.pause()
+        self.shared()
+            .map_or(Completion::Done(Ok(())), |shared| shared.core.pause())
     }
 
     fn restart(&self) -> Completion {
-        self.core.restart()
+        match self.shared() {
+            Some(shared) => {
+                let completion = shared.core.restart();
+                // Whatever changed while paused is indicated now.
+                shared.update_link();
+                completion
+            }
+            None => Completion::Done(Err(NdisError::ADAPTER_REMOVED)),
+        }
     }
 
     fn oid_request(&self, request: &mut OidRequest<'_>) -> Completion {
-        let result = match self.core.general_oid(request) {
+        let Some(shared) = self.shared() else {
+            return Completion::Done(Err(NdisError::ADAPTER_REMOVED));
+        };
+        if request.oid() == OID_GEN_STATISTICS {
+            shared.refresh_statistics();
+        }
+        let result = match shared.core.general_oid(request) {
             Some(result) => result,
             // Not in SupportedOidList: refused, never half-handled.
             None => Err(NdisError::NOT_SUPPORTED),
@@ -193,21 +253,42 @@ impl MiniportAdapter for PfAdapter {
     }
 
     fn send(&self, chain: NblChain, _port: NDIS_PORT_NUMBER, flags: ULONG) {
-        self.core.refuse_sends(chain, flags);
+        match self.shared() {
+            // The data path arrives with its own issue; until then sends are refused with the
+            // status that says why (paused, or no link / no data path).
+            Some(shared) => shared.core.refuse_sends(chain, flags),
+            // Only after halt, when NDIS sends nothing more (N/halting-a-miniport-adapter.md).
+            None => {
+                let _ = chain;
+            }
+        }
     }
 
     fn return_net_buffer_lists(&self, _chain: NblChain, _flags: ULONG) {
-        // The skeleton indicates no receives, so NDIS has nothing to return.
+        // No receives are indicated before the data path exists, so NDIS has nothing to return.
     }
 
     fn cancel_send(&self, _cancel_id: PVOID) {
         // Sends are completed inside MiniportSendNetBufferLists: nothing is queued to cancel.
     }
 
-    fn device_pnp_event(&self, _event: NDIS_DEVICE_PNP_EVENT) {
-        // Surprise removal: nothing touches hardware yet, so there is nothing to stop; the
-        // pause and halt that follow release everything.
+    fn device_pnp_event(&self, event: NDIS_DEVICE_PNP_EVENT) {
+        if event == NdisDevicePnPEventSurpriseRemoved {
+            // Nothing may touch or wait on the device from here on; halt still releases
+            // everything (N/handling-surprise-removal... requirements doc §1.5).
+            if let Some(shared) = self.shared() {
+                shared.removal.set(igb::regs::DeviceGone { offset: 0 });
+                shared
+                    .core
+                    .indicate_link(ndis::ethernet::LinkState::DISCONNECTED);
+            }
+        }
     }
 
-    fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {}
+    fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {
+        // Shutdown may run at high IRQL: only stop the device's DMA (no waits).
+        if let Some(hardware) = self.hardware.lock().as_ref() {
+            hardware.quiesce();
+        }
+    }
 }

@@ -25,6 +25,10 @@ pub const VMQ: &str = "*VMQ";
 pub const VMQ_VLAN_FILTERING: &str = "*VMQVlanFiltering";
 /// `*RSS`.
 pub const RSS: &str = "*RSS";
+/// `*SpeedDuplex` (standardized: 0 auto, 1 10H, 2 10F, 3 100H, 4 100F, 6 1000F).
+pub const SPEED_DUPLEX: &str = "*SpeedDuplex";
+/// `*FlowControl` (standardized: 0 off, 1 Tx, 2 Rx, 3 Rx & Tx).
+pub const FLOW_CONTROL: &str = "*FlowControl";
 /// `*NumVFs` (under `NicSwitches\0`; the emulator and NDIS expose it by that name).
 pub const NUM_VFS: &str = "*NumVFs";
 

@@ -4,7 +4,7 @@
 //! NdisMSetMiniportAttributes, as NDIS would see them.
 
 use ndis_abi::*;
-use ndis_emu::{AdapterConfig, EmuDriver, assert_no_violations};
+use ndis_emu::{EmuDriver, assert_no_violations};
 use pf_miniport::keywords::{RSS, RSS_OR_VMQ_PREFERENCE, SRIOV, SRIOV_PREFERRED, VMQ};
 
 /// What NDIS saw for one row.
@@ -18,7 +18,7 @@ struct Reported {
 fn run(row: &[(&str, u32)]) -> Reported {
     let driver =
         EmuDriver::load(pf_miniport::miniport::portable_driver_entry).expect("DriverEntry");
-    let mut config = AdapterConfig::default();
+    let mut config = igb_testbed::Testbed::new(igb::ids::Generation::I82576).pf_config();
     for (keyword, value) in row {
         config = config.keyword(keyword, *value);
     }

@@ -1,9 +1,16 @@
 //! The PF miniport through the user-mode NDIS emulator: its real trampolines, NDIS's
 //! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
 
+use igb::ids::Generation;
+use igb_testbed::Testbed;
 use ndis_abi::*;
 use ndis_emu::{AdapterConfig, EmuDriver, assert_no_violations};
 use pf_miniport::keywords;
+
+/// A PF on a fresh 82576 model.
+fn config() -> AdapterConfig {
+    Testbed::new(Generation::I82576).pf_config()
+}
 
 fn load() -> EmuDriver {
     EmuDriver::load(pf_miniport::miniport::portable_driver_entry)
@@ -14,9 +21,7 @@ fn load() -> EmuDriver {
 fn two_full_lifecycles_with_no_violations_and_no_leaks() {
     let driver = load();
     for _lifecycle in 0..2 {
-        let adapter = driver
-            .add_adapter(AdapterConfig::default())
-            .expect("InitializeEx succeeds");
+        let adapter = driver.add_adapter(config()).expect("InitializeEx succeeds");
         adapter.restart();
         adapter.pause();
         adapter.restart();
@@ -30,9 +35,7 @@ fn two_full_lifecycles_with_no_violations_and_no_leaks() {
 #[test]
 fn surprise_removal_with_no_violations() {
     let driver = load();
-    let adapter = driver
-        .add_adapter(AdapterConfig::default())
-        .expect("InitializeEx succeeds");
+    let adapter = driver.add_adapter(config()).expect("InitializeEx succeeds");
     adapter.restart();
     assert_no_violations(&adapter.surprise_remove());
     assert_no_violations(&driver.unload());
@@ -41,8 +44,10 @@ fn surprise_removal_with_no_violations() {
 #[test]
 fn sends_are_refused_honestly_while_paused_and_without_a_link() {
     let driver = load();
+    let testbed = Testbed::new(Generation::I82576);
+    testbed.set_link(false);
     let adapter = driver
-        .add_adapter(AdapterConfig::default())
+        .add_adapter(testbed.pf_config())
         .expect("InitializeEx succeeds");
     let frame = [0xFFu8; 60];
     let timeout = std::time::Duration::from_secs(5);
@@ -73,7 +78,7 @@ fn attributes_report_sriov_capabilities_and_the_supported_oids() {
     let driver = load();
     let adapter = driver
         .add_adapter(
-            AdapterConfig::default()
+            config()
                 .keyword(keywords::SRIOV_PREFERRED, 1)
                 .keyword(keywords::NUM_VFS, 3),
         )
@@ -82,8 +87,8 @@ fn attributes_report_sriov_capabilities_and_the_supported_oids() {
     let general = attributes.general.expect("general attributes");
     assert!(general.supported_oids.contains(&OID_GEN_STATISTICS));
     assert_eq!(
-        general.media_connect_state, MediaConnectStateDisconnected,
-        "no link until the hardware layer runs"
+        general.media_connect_state, MediaConnectStateConnected,
+        "the model's link is up at initialization"
     );
     let assist = attributes
         .hardware_assist
