@@ -12,15 +12,21 @@
 extern crate alloc;
 
 use alloc::boxed::Box;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 
 use igb::ids::{Generation, INTEL_VENDOR_ID, vf_generation};
-use ndis::adapter::{AdapterCore, AdapterHandle};
-use ndis::ethernet::{AdapterIdentity, GENERAL_OIDS, LinkState, general_attributes};
+use ndis::adapter::AdapterCore;
+use ndis::ethernet::{AdapterIdentity, GENERAL_OIDS, LinkState};
+use ndis::lifecycle::AdapterState;
 use ndis::miniport::{
-    AdapterContext, Completion, InitContext, MiniportAdapter, MiniportDriver, set_attributes,
+    AdapterContext, Completion, DriverRegistrations, HardwareAssist, InitContext, MiniportAdapter,
+    MiniportDriver,
 };
 use ndis::nbl::NblChain;
+use ndis::sync::SpinLock;
+
+use crate::hardware::{VfHardware, VfShared, bring_up};
 use ndis::oid::OidRequest;
 use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
@@ -38,12 +44,19 @@ pub struct VfDriver;
 
 /// One VF adapter.
 pub struct VfAdapter {
-    core: AdapterCore,
+    /// The device and everything NDIS gave for it; taken (and dropped in order) at halt.
+    hardware: Box<SpinLock<Option<VfHardware>>>,
     generation: Generation,
     sriov: Box<[NDIS_SRIOV_CAPABILITIES; 2]>,
 }
 
 impl VfAdapter {
+    fn shared(&self) -> Option<Arc<VfShared>> {
+        self.hardware
+            .lock()
+            .as_ref()
+            .map(|hardware| Arc::clone(&hardware.shared))
+    }
     /// The silicon generation.
     #[must_use]
     pub fn generation(&self) -> Generation {
@@ -59,25 +72,26 @@ impl VfAdapter {
 
 impl MiniportDriver for VfDriver {
     type Adapter = VfAdapter;
+    const VERSION: (u8, u8) = DRIVER_VERSION;
+
+    fn registrations() -> &'static DriverRegistrations {
+        static REGISTRATIONS: DriverRegistrations = DriverRegistrations::new();
+        &REGISTRATIONS
+    }
 
     fn initialize(
         context: &InitContext,
         adapter_context: AdapterContext,
         slot: &mut Option<Box<VfAdapter>>,
     ) -> NdisResult {
-        let handle = context.adapter_handle;
-        // SAFETY: `handle` is the adapter handle NDIS passed to MiniportInitializeEx and
-        // `adapter_context` the framework's context for it.
-        unsafe { ndis::adapter::set_registration_attributes(handle, adapter_context) }?;
+        context.set_registration_attributes(adapter_context)?;
 
         // A VF belongs in a child partition; in the parent it should come up as a PF instead
         // (N/initializing-a-vf-miniport-driver.md), which this driver is not.
         if ndis::pci::partition_type() == NdisHypervisorPartitionTypeMsHvParent {
             return Err(NdisError::NOT_SUPPORTED);
         }
-        // SAFETY: `handle` is the adapter being initialized.
-        let (vendor, device) =
-            unsafe { ndis::pci::read_pci_ids(handle) }.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
+        let (vendor, device) = context.pci_ids().ok_or(NdisError::ADAPTER_NOT_FOUND)?;
         let generation = if vendor == INTEL_VENDOR_ID {
             vf_generation(device)
         } else {
@@ -85,17 +99,21 @@ impl MiniportDriver for VfDriver {
         };
         let generation = generation.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
 
-        let identity = AdapterIdentity::placeholder(
-            device,
-            0x01,
-            b"Intel igb SR-IOV Virtual Function (Rust NDIS miniport)\0",
-            DRIVER_VERSION,
-        );
-        let link = LinkState::DISCONNECTED;
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
-        let mut general = general_attributes(&identity, link, &oids);
-        // SAFETY: `general` and the OID list live across the call.
-        unsafe { set_attributes(handle, &mut general) }?;
+        let (hardware, _mac) = bring_up(context, |mac, link| {
+            let mut identity = AdapterIdentity::placeholder(
+                device,
+                0x01,
+                b"Intel igb SR-IOV Virtual Function (Rust NDIS miniport)\0",
+                DRIVER_VERSION,
+            );
+            // The handshake's MAC is the VF's address (the PF owns the permanent one).
+            identity.permanent_address = mac;
+            identity.current_address = mac;
+            context.set_general_attributes(&identity, link, &oids, None)?;
+            Ok(AdapterCore::new(context.adapter(), identity, link))
+        })
+        .map_err(|error| error.status())?;
 
         let mut sriov_caps = NDIS_SRIOV_CAPABILITIES::zeroed();
         sriov_caps.Header = NDIS_OBJECT_HEADER::new(
@@ -106,20 +124,14 @@ impl MiniportDriver for VfDriver {
         sriov_caps.SriovCapabilities =
             NDIS_SRIOV_CAPS_VF_MINIPORT | NDIS_SRIOV_CAPS_SRIOV_SUPPORTED;
         let mut sriov = Box::new([sriov_caps, sriov_caps]);
-        let mut assist = NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES::zeroed();
-        assist.Header = NDIS_OBJECT_HEADER::new(
-            NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES,
-            NDIS_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
-            NDIS_SIZEOF_MINIPORT_ADAPTER_HARDWARE_ASSIST_ATTRIBUTES_REVISION_3,
-        );
-        let [hardware, current] = &mut *sriov;
-        assist.HardwareSriovCapabilities = hardware;
-        assist.CurrentSriovCapabilities = current;
-        // SAFETY: the boxed capabilities outlive the call.
-        unsafe { set_attributes(handle, &mut assist) }?;
+        let [hardware_caps, current_caps] = &mut *sriov;
+        context.set_hardware_assist(HardwareAssist {
+            sriov: Some((hardware_caps, current_caps)),
+            ..HardwareAssist::default()
+        })?;
 
         *slot = Some(Box::new(VfAdapter {
-            core: AdapterCore::new(AdapterHandle::new(handle), identity, link),
+            hardware: SpinLock::new(Some(hardware)),
             generation,
             sriov,
         }));
@@ -129,22 +141,33 @@ impl MiniportDriver for VfDriver {
 
 impl MiniportAdapter for VfAdapter {
     fn halt(&self, _action: NDIS_HALT_ACTION) {
-        self.core
-            .lifecycle
-            .set(ndis::lifecycle::AdapterState::Halted);
+        let hardware = self.hardware.lock().take();
+        if let Some(hardware) = hardware {
+            hardware.shared.core.lifecycle.set(AdapterState::Halted);
+            hardware.quiesce();
+            drop(hardware);
+        }
     }
 
     fn pause(&self) -> Completion {
-        self.core.pause()
+        self.shared()
+            .map_or(Completion::Done(Ok(())), |shared| shared.core.pause())
     }
 
     fn restart(&self) -> Completion {
-        self.core.restart()
+        self.shared().map_or(
+            Completion::Done(Err(NdisError::ADAPTER_REMOVED)),
+            |shared| shared.core.restart(),
+        )
     }
 
     fn oid_request(&self, request: &mut OidRequest<'_>) -> Completion {
+        let Some(shared) = self.shared() else {
+            return Completion::Done(Err(NdisError::ADAPTER_REMOVED));
+        };
         Completion::Done(
-            self.core
+            shared
+                .core
                 .general_oid(request)
                 .unwrap_or(Err(NdisError::NOT_SUPPORTED)),
         )
@@ -155,7 +178,14 @@ impl MiniportAdapter for VfAdapter {
     }
 
     fn send(&self, chain: NblChain, _port: NDIS_PORT_NUMBER, flags: ULONG) {
-        self.core.refuse_sends(chain, flags);
+        match self.shared() {
+            // No data path yet: refused with the status that says why.
+            Some(shared) => shared.core.refuse_sends(chain, flags),
+            // Only after halt, when NDIS sends nothing more (N/halting-a-miniport-adapter.md).
+            None => {
+                let _ = chain;
+            }
+        }
     }
 
     fn return_net_buffer_lists(&self, _chain: NblChain, _flags: ULONG) {
@@ -164,9 +194,18 @@ impl MiniportAdapter for VfAdapter {
 
     fn cancel_send(&self, _cancel_id: PVOID) {}
 
-    fn device_pnp_event(&self, _event: NDIS_DEVICE_PNP_EVENT) {
-        // Surprise removal: nothing touches hardware yet; pause and halt follow.
+    fn device_pnp_event(&self, event: NDIS_DEVICE_PNP_EVENT) {
+        if event == NdisDevicePnPEventSurpriseRemoved {
+            if let Some(shared) = self.shared() {
+                shared.removal.set(igb::regs::DeviceGone { offset: 0 });
+                shared.core.indicate_link(LinkState::DISCONNECTED);
+            }
+        }
     }
 
-    fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {}
+    fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {
+        if let Some(hardware) = self.hardware.lock().as_ref() {
+            hardware.quiesce();
+        }
+    }
 }

@@ -9,6 +9,7 @@
 extern crate std;
 
 pub mod adapter;
+pub mod hardware;
 pub mod miniport;
 
 // Windows-only glue: DriverEntry export, WDK allocator and panic handler. Never compiled off

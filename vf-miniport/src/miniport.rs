@@ -1,22 +1,9 @@
-//! `DriverEntry` and unload: registration with NDIS (portable: the Windows glue's
-//! `DriverEntry` export and the NDIS emulator both call [`driver_entry`]).
+//! `DriverEntry` and unload: registration with NDIS through the shared framework (portable:
+//! the Windows glue's `DriverEntry` export and the NDIS emulator both call [`driver_entry`]).
 
 use ndis_abi::*;
 
-use crate::adapter::{DRIVER_VERSION, VfDriver};
-
-/// The handles `NdisMRegisterMiniportDriver` returned, for deregistration at unload.
-static REGISTRATIONS: ndis::miniport::DriverRegistrations =
-    ndis::miniport::DriverRegistrations::new();
-
-/// `MiniportDriverUnload`: deregisters the driver.
-unsafe extern "system" fn driver_unload(driver_object: PDRIVER_OBJECT) {
-    if let Some(handle) = REGISTRATIONS.remove(driver_object) {
-        // SAFETY: `handle` came from a successful NdisMRegisterMiniportDriver for this driver
-        // object and is deregistered once (`remove` clears it).
-        unsafe { NdisMDeregisterMiniportDriver(handle) };
-    }
-}
+use crate::adapter::VfDriver;
 
 /// The portable `DriverEntry` body.
 ///
@@ -28,27 +15,7 @@ pub unsafe fn driver_entry(
     registry_path: *const UNICODE_STRING,
 ) -> NDIS_STATUS {
     // SAFETY: forwarded caller contract.
-    match unsafe {
-        ndis::miniport::register::<VfDriver>(
-            driver_object,
-            registry_path,
-            DRIVER_VERSION.0,
-            DRIVER_VERSION.1,
-            Some(driver_unload),
-        )
-    } {
-        Ok(handle) => {
-            if REGISTRATIONS.insert(driver_object, handle) {
-                NDIS_STATUS_SUCCESS
-            } else {
-                // No slot to remember the handle for unload: undo the registration.
-                // SAFETY: `handle` was just registered and is not used elsewhere.
-                unsafe { NdisMDeregisterMiniportDriver(handle) };
-                NDIS_STATUS_RESOURCES
-            }
-        }
-        Err(error) => error.status(),
-    }
+    unsafe { ndis::miniport::driver_entry::<VfDriver>(driver_object, registry_path) }
 }
 
 /// [`driver_entry`] with the exact `DriverEntry` ABI, for hosts that load the portable driver

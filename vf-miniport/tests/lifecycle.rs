@@ -1,8 +1,31 @@
 //! The VF miniport through the user-mode NDIS emulator: its real trampolines, NDIS's
 //! lifecycle, and NDIS's rules (tests/ndis-emu/RULES.md).
 
+use igb::ids::Generation;
+use igb_testbed::{HostPf, Testbed};
 use ndis_abi::*;
 use ndis_emu::{AdapterConfig, EmuDriver, Partition, assert_no_violations};
+
+/// A VF on the model with a PF (played by the igb layer) serving its mailbox.
+struct Rig {
+    testbed: Testbed,
+    _host: HostPf,
+}
+
+fn rig() -> Rig {
+    let testbed = Testbed::new(Generation::I82576);
+    let host = HostPf::start(&testbed, &[[0x02, 0, 0, 0, 0, 0x10]]).expect("host PF");
+    Rig {
+        testbed,
+        _host: host,
+    }
+}
+
+impl Rig {
+    fn config(&self) -> AdapterConfig {
+        self.testbed.vf_config(0)
+    }
+}
 
 fn load() -> EmuDriver {
     EmuDriver::load(vf_miniport::miniport::portable_driver_entry)
@@ -12,9 +35,10 @@ fn load() -> EmuDriver {
 #[test]
 fn two_full_lifecycles_with_no_violations_and_no_leaks() {
     let driver = load();
+    let rig = rig();
     for _lifecycle in 0..2 {
         let adapter = driver
-            .add_adapter(AdapterConfig::vf())
+            .add_adapter(rig.config())
             .expect("InitializeEx succeeds");
         adapter.restart();
         adapter.pause();
@@ -28,8 +52,9 @@ fn two_full_lifecycles_with_no_violations_and_no_leaks() {
 #[test]
 fn surprise_removal_mid_run_with_no_violations() {
     let driver = load();
+    let rig = rig();
     let adapter = driver
-        .add_adapter(AdapterConfig::vf())
+        .add_adapter(rig.config())
         .expect("InitializeEx succeeds");
     adapter.restart();
     assert_no_violations(&adapter.surprise_remove());
@@ -39,8 +64,9 @@ fn surprise_removal_mid_run_with_no_violations() {
 #[test]
 fn reports_vf_sriov_capabilities_only() {
     let driver = load();
+    let rig = rig();
     let adapter = driver
-        .add_adapter(AdapterConfig::vf())
+        .add_adapter(rig.config())
         .expect("InitializeEx succeeds");
     let assist = adapter
         .attributes()

@@ -95,6 +95,16 @@ fn print_oids(adapter: &EmuAdapter) {
     }
 }
 
+/// The admin MAC the lab's host PF gives VF 0.
+const VF_ADMIN_MAC: [u8; 6] = [0x02, 0x15, 0x5D, 0x00, 0x00, 0x01];
+
+fn mac_text(mac: &[u8]) -> String {
+    mac.iter()
+        .map(|byte| format!("{byte:02X}"))
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 fn print_violations(who: &str, violations: &[Violation]) -> bool {
     if violations.is_empty() {
         println!("{who}: no NDIS rule violations");
@@ -125,9 +135,11 @@ fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
             );
         }
     };
+    let generation = igb::ids::pf_generation(device).unwrap_or(igb::ids::Generation::I82576);
+    let testbed = igb_testbed::Testbed::new(generation);
     let mut config = AdapterConfig {
         device_id: device,
-        ..AdapterConfig::default()
+        ..testbed.pf_config()
     };
     for (keyword, value) in keywords_set {
         config = config.keyword(keyword, *value);
@@ -148,6 +160,30 @@ fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
         println!("  {keyword:<24} {value:>8}");
     }
     let attributes = adapter.attributes();
+    if let Some(general) = attributes.general.as_ref() {
+        println!();
+        println!("Get-NetAdapter (from the device model through NDIS)");
+        println!(
+            "  {:<34} {}",
+            "PermanentAddress",
+            mac_text(&general.permanent_mac)
+        );
+        println!("  {:<34} {}", "MacAddress", mac_text(&general.current_mac));
+        println!(
+            "  {:<34} {}",
+            "MediaConnectState",
+            if general.media_connect_state == MediaConnectStateConnected {
+                "Connected"
+            } else {
+                "Disconnected"
+            }
+        );
+        println!(
+            "  {:<34} {} Mbps",
+            "LinkSpeed",
+            general.max_xmit_link_speed / 1_000_000
+        );
+    }
     let assist = attributes.hardware_assist;
     let current_sriov = assist
         .and_then(|a| a.current_sriov)
@@ -273,7 +309,15 @@ fn run_vf() -> bool {
             );
         }
     };
-    let adapter = match driver.add_adapter(AdapterConfig::vf()) {
+    let testbed = igb_testbed::Testbed::new(igb::ids::Generation::I82576);
+    let host = match igb_testbed::HostPf::start(&testbed, &[VF_ADMIN_MAC]) {
+        Ok(host) => host,
+        Err(error) => {
+            println!("host PF bring-up failed: {error:?}");
+            return false;
+        }
+    };
+    let adapter = match driver.add_adapter(testbed.vf_config(0)) {
         Ok(adapter) => adapter,
         Err(error) => {
             return print_violations(
@@ -282,6 +326,15 @@ fn run_vf() -> bool {
             );
         }
     };
+    if let Some(general) = adapter.attributes().general.as_ref() {
+        println!(
+            "  {:<40} {} (admin MAC the PF set: {})",
+            "MacAddress (mailbox reset handshake)",
+            mac_text(&general.current_mac),
+            mac_text(&VF_ADMIN_MAC)
+        );
+    }
+    let _keep_host_serving = &host;
     let assist = adapter.attributes().hardware_assist;
     let sriov = assist
         .and_then(|a| a.current_sriov)

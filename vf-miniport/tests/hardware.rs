@@ -1,0 +1,97 @@
+//! The VF miniport on the device model through NDIS (the testbed), with a PF played by the
+//! shared igb layer on the same model: the reset handshake gives the admin MAC, a PF reset
+//! mid-run disconnects and reconnects the media, and a PF that never answers fails
+//! initialization cleanly.
+
+use std::time::{Duration, Instant};
+
+use igb::ids::Generation;
+use igb_testbed::{HostPf, Testbed};
+use ndis_abi::*;
+use ndis_emu::{EmuAdapter, EmuDriver, assert_no_violations};
+
+const ADMIN_MAC: [u8; 6] = [0x02, 0x00, 0x5E, 0x10, 0x00, 0x01];
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn load() -> EmuDriver {
+    EmuDriver::load(vf_miniport::miniport::portable_driver_entry)
+        .expect("DriverEntry registers the VF miniport")
+}
+
+fn connect_states(adapter: &EmuAdapter) -> Vec<i32> {
+    adapter
+        .status_indications()
+        .into_iter()
+        .filter(|indication| indication.code == NDIS_STATUS_LINK_STATE)
+        .filter_map(|indication| {
+            let buffer = &indication.buffer;
+            (buffer.len() >= 8)
+                .then(|| i32::from_le_bytes(buffer[4..8].try_into().expect("4 bytes")))
+        })
+        .collect()
+}
+
+fn wait_for(adapter: &EmuAdapter, predicate: impl Fn(&[i32]) -> bool) -> Vec<i32> {
+    let start = Instant::now();
+    loop {
+        let states = connect_states(adapter);
+        if predicate(&states) || start.elapsed() > TIMEOUT {
+            return states;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn vf_gets_the_admin_mac_from_the_handshake_and_survives_a_pf_reset() {
+    for generation in [Generation::I82576, Generation::I350] {
+        let testbed = Testbed::new(generation);
+        let host = HostPf::start(&testbed, &[ADMIN_MAC]).expect("host PF with one VF");
+        let driver = load();
+        let adapter = driver
+            .add_adapter(testbed.vf_config(0))
+            .unwrap_or_else(|error| panic!("{generation:?}: InitializeEx: {error:?}"));
+        let general = adapter.attributes().general.expect("general attributes");
+        assert_eq!(general.current_mac, ADMIN_MAC, "{generation:?}");
+        assert_eq!(
+            general.media_connect_state, MediaConnectStateConnected,
+            "{generation:?}"
+        );
+        adapter.restart();
+
+        host.reset_pf(&testbed).expect("PF reset under the VF");
+        let states = wait_for(&adapter, |states| {
+            states
+                .iter()
+                .position(|state| *state == MediaConnectStateDisconnected)
+                .is_some_and(|down| states[down..].contains(&MediaConnectStateConnected))
+        });
+        let down = states
+            .iter()
+            .position(|state| *state == MediaConnectStateDisconnected);
+        assert!(
+            down.is_some_and(|down| states[down..].contains(&MediaConnectStateConnected)),
+            "{generation:?}: expected disconnect then connect, got {states:?}"
+        );
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+        drop(host);
+    }
+}
+
+#[test]
+fn a_pf_that_never_answers_fails_initialization_cleanly() {
+    let testbed = Testbed::new(Generation::I82576);
+    let host = HostPf::start(&testbed, &[ADMIN_MAC]).expect("host PF with one VF");
+    host.set_serving(false);
+    let driver = load();
+    let started = Instant::now();
+    let result = driver.add_adapter(testbed.vf_config(0));
+    assert!(result.is_err(), "no handshake, no adapter");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "bounded: {:?}",
+        started.elapsed()
+    );
+    assert_no_violations(&driver.unload());
+}
