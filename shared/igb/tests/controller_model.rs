@@ -605,3 +605,38 @@ fn retry_classification_matches_the_policy() {
         assert!(!VfHandshakePolicy::is_retryable(&fatal), "{fatal:?}");
     }
 }
+
+#[test]
+fn a_handshake_that_runs_into_a_pf_reset_counts_the_reset() {
+    let rig = Rig::new(1);
+    let mut vf = rig.vf(0);
+    vf.handshake(&VfHandshakePolicy::DEFAULT).unwrap();
+    // The PF announces its reset with a CTS-less ping; a VF that re-handshakes at once meets
+    // RSTI in its own reset handshake, not in a poll (scenario d on QEMU).
+    rig.pf
+        .borrow_mut()
+        .begin_reset_under_vfs(&rig.clock)
+        .unwrap();
+    assert_eq!(vf.link_mut().reset(), Err(VfLinkError::PfResetInProgress));
+    assert_eq!(
+        vf.link().stats().pf_resets,
+        1,
+        "RSTI seen by the handshake counts"
+    );
+    // Still resetting: seen again, not counted again.
+    let _ = vf.poll_events();
+    assert_eq!(vf.link().stats().pf_resets, 1);
+    rig.pf.borrow_mut().complete_reset_under_vfs().unwrap();
+    let mut reinitialised = None;
+    for _ in 0..4 {
+        if let Some(outcome) = vf.poll_events().unwrap().reinitialised {
+            reinitialised = Some(outcome);
+            break;
+        }
+    }
+    assert_eq!(
+        reinitialised.and_then(|outcome| outcome.assigned_mac),
+        Some(VF_MACS[0])
+    );
+    assert_eq!(vf.link().stats().pf_resets, 1);
+}

@@ -543,6 +543,7 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
     /// neither RSTI nor RSTD; VF_RESET; after 10 ms read the 3-word reply: ACK → the MAC,
     /// NACK → no MAC assigned.
     pub fn reset(&mut self) -> Result<ResetOutcome, VfLinkError> {
+        let was_pf_resetting = self.state == LinkState::PfResetting;
         self.state = LinkState::ResetRequired;
         self.cts = false;
         self.last_reset_at = Some(self.mailbox.clock.now());
@@ -585,6 +586,12 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
         };
         if let Err(error) = settled {
             if error == VfLinkError::PfResetInProgress {
+                // RSTI seen here counts like RSTI seen by `poll_events`: a handshake started
+                // by a CTS-less ping can run into the PF reset that the ping announced
+                // (seen on QEMU), and then no later poll sees the reset begin.
+                if !was_pf_resetting {
+                    self.stats.pf_resets = self.stats.pf_resets.saturating_add(1);
+                }
                 self.state = LinkState::PfResetting;
             }
             return Err(error);
