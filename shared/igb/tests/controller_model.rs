@@ -640,3 +640,26 @@ fn a_handshake_that_runs_into_a_pf_reset_counts_the_reset() {
     );
     assert_eq!(vf.link().stats().pf_resets, 1);
 }
+
+#[test]
+fn a_pf_reset_over_before_a_owed_handshake_still_counts() {
+    let rig = Rig::new(1);
+    let mut vf = rig.vf(0);
+    vf.handshake(&VfHandshakePolicy::DEFAULT).unwrap();
+    // A handshake is owed (here: one the silent PF never answered)...
+    rig.serving.set(false);
+    assert!(vf.link_mut().reset().is_err());
+    assert_eq!(vf.link().state(), LinkState::ResetRequired);
+    // ...and the PF resets completely before the VF looks again: only RSTD is left.
+    rig.pf.borrow_mut().reset_under_vfs(&rig.clock).unwrap();
+    rig.serving.set(true);
+    let _ = rig.device.take_interrupts(Function::Pf);
+    rig.pf.borrow_mut().on_other_interrupt();
+    let events = vf.poll_events().unwrap();
+    assert!(events.reinitialised.is_some());
+    assert_eq!(
+        vf.link().stats().pf_resets,
+        1,
+        "RSTD while a handshake was owed counts"
+    );
+}

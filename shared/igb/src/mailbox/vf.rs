@@ -824,8 +824,10 @@ impl<M: Mmio, C: Clock> VfLink<M, C> {
             events.pf_resetting = true;
             return Ok(events);
         }
-        if rstd && self.state == LinkState::Ready {
-            // RSTI came and went between two polls: the PF reset all the same.
+        if rstd && matches!(self.state, LinkState::Ready | LinkState::ResetRequired) {
+            // RSTI came and went between two polls: the PF reset all the same. (Also while a
+            // handshake is owed: the PF's CTS-less ping announcing its reset can be handled
+            // after the reset is already over, seen on QEMU.)
             self.stats.pf_resets = self.stats.pf_resets.saturating_add(1);
             self.state = LinkState::PfResetting;
         }
