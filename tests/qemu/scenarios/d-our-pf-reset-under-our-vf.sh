@@ -3,5 +3,5 @@
 # pools off; MAC reset: RSTI; reconfigure; PFRSTD: RSTD): our VF side must see it,
 # re-initialise (same MAC, SET_LPE replayed), rebuild its rings, and traffic must resume.
 RESET_CMD="touch /run/pf/reset"
-PASS_TEXT="our PF reset the NIC under our VF; the VF saw RSTI, re-initialised, traffic resumed"
+PASS_TEXT="our PF reset the NIC under our VF; the VF saw the reset (RSTI or RSTD), re-initialised, traffic resumed"
 . /mnt/host/c-our-pf-with-our-vf.sh

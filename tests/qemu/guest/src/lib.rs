@@ -5,13 +5,12 @@
 //!   the same `igb` hardware layer the drivers use drives QEMU's device.
 //! * [`sysfs`]: PCI/SR-IOV plumbing (driver binding, VF creation).
 //! * [`net`]: just enough Ethernet/ARP/IPv4/ICMP to prove that frames crossed.
-//! * [`port`]: a queue pair on our ring engine.
-//! * [`vf_side`], [`pf_side`]: our VF and PF sides as the scenarios run them.
+//! * [`vf_side`], [`pf_side`]: our VF and PF sides as the scenarios run them, on the
+//!   drivers' own sequences (`igb::vf_device`, `igb::pf_controller`, `igb::queue_pair`).
 pub mod clock;
 pub mod dma;
 pub mod net;
 pub mod pf_side;
-pub mod port;
 pub mod sysfs;
 pub mod vf_side;
 pub mod vfio;

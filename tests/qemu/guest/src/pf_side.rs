@@ -14,8 +14,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use igb::ids::Generation;
-use igb::mailbox::pf::{NackReason, PfMailbox, VfPolicy};
-use igb::pf_device::{LinkStatus, PfDevice};
+use igb::interrupts::PF_VECTOR_OTHER;
+use igb::mailbox::pf::{NackReason, VfPolicy};
+use igb::pf_controller::{LinkStart, PfConfig, PfController};
+use igb::queue_pair::{QueuePair, QueuePairConfig};
 use igb::regs::PfBar;
 use igb::regs::PfReg;
 use igb::regs::pf;
@@ -23,13 +25,12 @@ use igb::regs::pf;
 use crate::clock::SystemClock;
 use crate::dma::HugePageDma;
 use crate::net::{self, Mac};
-use crate::port::Port;
 use crate::vfio::{EventFd, Uuid, VfioBar, VfioContainer, VfioDevice};
 use crate::{io, sysfs};
 
 const GENERATION: Generation = Generation::I82576;
-/// The PF's "other" cause vector (mailbox, VFLR, link).
-const OTHER_VECTOR: u32 = 0;
+/// The PF's "other" cause vector (mailbox, VFLR, link): the drivers' shared constant.
+const OTHER_VECTOR: u32 = PF_VECTOR_OTHER;
 const LINK_TIMEOUT: Duration = Duration::from_secs(5);
 /// The service loop wakes at least this often even without an interrupt (a lost MSI-X must
 /// not stall the VFs; Linux igb's watchdog plays this role).
@@ -56,25 +57,21 @@ pub struct PfArgs {
 
 #[derive(Debug, Default)]
 struct Tally {
+    /// MSI-X messages taken from the "other" vector's eventfd.
     interrupts: u64,
-    services: u64,
-    messages: u64,
-    pf_resets: u32,
     responded: u64,
     received: u64,
 }
 
-type PfPort<'a> = Port<&'a VfioBar, PfBar, HugePageDma>;
+type PfPort<'a> = QueuePair<&'a VfioBar, PfBar, HugePageDma>;
 
 struct Pf<'a> {
     bar: &'a VfioBar,
-    device: PfDevice<&'a VfioBar>,
-    mailbox: PfMailbox,
+    controller: PfController<&'a VfioBar>,
     port: Option<PfPort<'a>>,
     dma: &'a HugePageDma,
     clock: SystemClock,
     vector: EventFd,
-    link: LinkStatus,
     args: &'a PfArgs,
     tally: Tally,
 }
@@ -102,35 +99,42 @@ pub fn run(args: &PfArgs) -> Result<(), String> {
     let dma = HugePageDma::new(std::rc::Rc::clone(&container));
     let clock = SystemClock::new();
 
-    let (device_state, link) = bring_up(&bar, args, &clock)?;
-    let mut mailbox = PfMailbox::new(GENERATION, usize::from(args.num_vfs))
-        .map_err(|error| format!("mailbox: {error:?}"))?;
-    mailbox.start(device_state.regs());
+    // igb::pf_controller's start order: reset, link, pools, mailbox, "other" interrupt;
+    // then policies, the PF's own queue, SR-IOV, and PFRSTD last.
+    let config = PfConfig {
+        link: LinkStart::RestartAutoNegotiation {
+            timeout: LINK_TIMEOUT,
+        },
+        other_vector: OTHER_VECTOR,
+        ..PfConfig::new(GENERATION, args.num_vfs)
+    };
+    let (mut controller, report) = PfController::bring_up(&bar, config, &clock)
+        .map_err(|error| format!("PF bring-up: {error:?}"))?;
+    println!(
+        "pf: reset done ({:?}), MAC {}",
+        report.reset,
+        net::format_mac(&controller.mac())
+    );
     for (vf, mac) in args.vf_macs.iter().enumerate() {
         let policy = VfPolicy {
             admin_mac: Some(*mac),
             ..VfPolicy::default()
         };
-        mailbox
-            .set_policy(vf, policy, device_state.regs(), &clock)
+        controller
+            .set_vf_policy(vf, policy, &clock)
             .map_err(|error| format!("policy of VF {vf}: {error:?}"))?;
     }
     let mut pf = Pf {
         bar: &bar,
-        device: device_state,
-        mailbox,
+        controller,
         port: None,
         dma: &dma,
         clock,
         vector,
-        link,
         args,
         tally: Tally::default(),
     };
     pf.open_port()?;
-    pf.device
-        .enable_other_interrupt(OTHER_VECTOR)
-        .map_err(|error| format!("interrupts: {error:?}"))?;
 
     // VFs appear only now: the PF is configured and serving (Linux: "the PF must be up
     // before VFs are created", qemu-recipe README).
@@ -138,7 +142,7 @@ pub fn run(args: &PfArgs) -> Result<(), String> {
         "create VFs",
         sysfs::set_sriov_numvfs(&args.bdf, u32::from(args.num_vfs)),
     )?;
-    pf.device
+    pf.controller
         .announce_ready()
         .map_err(|error| format!("PFRSTD: {error:?}"))?;
     let mut vf_bdfs = Vec::new();
@@ -151,8 +155,8 @@ pub fn run(args: &PfArgs) -> Result<(), String> {
     )?;
     println!(
         "pf: ready: MAC {}, link {:?}, VFs {}",
-        net::format_mac(&pf.device.mac()),
-        pf.link,
+        net::format_mac(&pf.controller.mac()),
+        pf.controller.link(),
         vf_bdfs.join(" ")
     );
 
@@ -163,43 +167,26 @@ pub fn run(args: &PfArgs) -> Result<(), String> {
     if let Some(port) = pf.port.take() {
         let _ = port.shut_down(&pf.clock);
     }
-    let _ = pf.device.quiesce();
+    let _ = pf.controller.quiesce();
     result
-}
-
-/// Reset, link and pools: what a PF reset also has to redo.
-fn bring_up<'a>(
-    bar: &'a VfioBar,
-    args: &PfArgs,
-    clock: &SystemClock,
-) -> Result<(PfDevice<&'a VfioBar>, LinkStatus), String> {
-    let (mut device, reset) = PfDevice::reset(bar, GENERATION, None, clock)
-        .map_err(|error| format!("PF reset: {error:?}"))?;
-    println!(
-        "pf: reset done ({reset:?}), MAC {}",
-        net::format_mac(&device.mac())
-    );
-    let link = device
-        .start_link(LINK_TIMEOUT, clock)
-        .map_err(|error| format!("link: {error:?}"))?;
-    device
-        .configure_pools(args.num_vfs)
-        .map_err(|error| format!("pools: {error:?}"))?;
-    Ok((device, link))
 }
 
 impl Pf<'_> {
     fn open_port(&mut self) -> Result<(), String> {
-        let queue = self.device.pf_queue();
+        let queue = self.controller.device().pf_queue();
         let rx_queue = pf::rx_queue(GENERATION, queue).ok_or("no PF rx queue")?;
         let tx_queue = pf::tx_queue(GENERATION, queue).ok_or("no PF tx queue")?;
-        self.port = Some(Port::open(
-            self.bar,
-            rx_queue,
-            tx_queue,
-            self.dma,
-            &self.clock,
-        )?);
+        self.port = Some(
+            QueuePair::open(
+                self.bar,
+                rx_queue,
+                tx_queue,
+                QueuePairConfig::default(),
+                self.dma,
+                &self.clock,
+            )
+            .map_err(|error| format!("PF queue pair: {error:?}"))?,
+        );
         Ok(())
     }
 
@@ -213,15 +200,17 @@ impl Pf<'_> {
             }
             let fired = io("wait for interrupt", self.vector.wait(SERVICE_TICK))?;
             if fired > 0 {
+                // The ISR/DPC half: acknowledge, see what is pending, re-enable the vector.
                 self.tally.interrupts += fired;
-                self.device
-                    .acknowledge_other_interrupt(OTHER_VECTOR)
-                    .map_err(|error| format!("acknowledge: {error:?}"))?;
+                let causes = self.controller.on_other_interrupt();
+                if causes.device_gone {
+                    return Err("the PF reads all ones".into());
+                }
             }
-            let report = self.mailbox.service(self.device.regs(), &self.clock);
-            self.tally.services += 1;
-            self.tally.messages += u64::from(report.handled);
-            if report.device_gone {
+            // The work-item half, on every wake-up: the tick is the lost-interrupt safety
+            // net (MBVFICR is read by the service itself).
+            let service = self.controller.service_mailbox(&self.clock);
+            if service.report.device_gone {
                 return Err("the PF reads all ones".into());
             }
             self.answer_frames()?;
@@ -234,7 +223,7 @@ impl Pf<'_> {
     }
 
     fn answer_frames(&mut self) -> Result<(), String> {
-        let (mac, ip) = (self.device.mac(), self.args.ip);
+        let (mac, ip) = (self.controller.mac(), self.args.ip);
         let port = self.port.as_mut().ok_or("no port")?;
         let mut replies = Vec::new();
         let received = port.receive(|bytes| {
@@ -244,53 +233,62 @@ impl Pf<'_> {
         });
         self.tally.received += received as u64;
         for reply in &replies {
-            port.send(reply)?;
+            port.send(reply)
+                .map_err(|error| format!("PF send: {error:?}"))?;
             self.tally.responded += 1;
         }
         port.clean_tx();
         Ok(())
     }
 
-    /// igb-hardware.md §2.1: tell the VFs (ping without CTS, pools off), reset the MAC (RSTI
-    /// in every VF mailbox), configure again, then PFRSTD (RSTD) so they re-run the handshake.
+    /// igb-hardware.md §2.1 through `PfController`: our queue pair is abandoned (the MAC
+    /// reset clears its registers), the VFs are told (ping without CTS, pools off), the MAC
+    /// is reset (RSTI in every VF mailbox) and configured again, our queue reopened, then
+    /// PFRSTD (RSTD) so the VFs re-run the handshake.
     fn reset_under_vfs(&mut self) -> Result<(), String> {
         println!("pf: resetting the PF with VFs active");
-        self.mailbox
-            .prepare_pf_reset(self.device.regs(), &self.clock);
         if let Some(port) = self.port.take() {
             port.abandon();
         }
-        let (device, link) = bring_up(self.bar, self.args, &self.clock)?;
-        self.device = device;
-        self.link = link;
+        let report = self
+            .controller
+            .begin_reset_under_vfs(&self.clock)
+            .map_err(|error| format!("PF reset: {error:?}"))?;
+        println!(
+            "pf: reset done ({:?}), link {:?}",
+            report.reset, report.link
+        );
         self.open_port()?;
-        self.device
-            .enable_other_interrupt(OTHER_VECTOR)
-            .map_err(|error| format!("interrupts: {error:?}"))?;
-        self.mailbox.complete_pf_reset(self.device.regs());
-        self.tally.pf_resets += 1;
+        self.controller
+            .complete_reset_under_vfs()
+            .map_err(|error| format!("PFRSTD: {error:?}"))?;
         println!("pf: reset complete, PFRSTD set");
         Ok(())
     }
 
     fn pool_counter(&self, register: Option<PfReg>) -> u32 {
-        register.map_or(0, |reg| self.device.regs().read(reg))
+        register.map_or(0, |reg| self.controller.regs().read(reg))
     }
 
     fn report(&self) -> String {
         let mut out = String::new();
         let tally = &self.tally;
+        let stats = self.controller.stats();
         let _ = writeln!(out, "interrupts={}", tally.interrupts);
-        let _ = writeln!(out, "services={}", tally.services);
-        let _ = writeln!(out, "messages={}", tally.messages);
-        let _ = writeln!(out, "pf_resets={}", tally.pf_resets);
+        let _ = writeln!(out, "services={}", stats.services);
+        let _ = writeln!(out, "messages={}", stats.messages);
+        let _ = writeln!(out, "pf_resets={}", stats.pf_resets);
         let _ = writeln!(out, "pf.received={}", tally.received);
         let _ = writeln!(out, "pf.responded={}", tally.responded);
-        let _ = writeln!(out, "pf.link_up={}", self.link.up);
+        let _ = writeln!(
+            out,
+            "pf.link_up={}",
+            self.controller.link().is_some_and(|link| link.up)
+        );
         for vf in 0..usize::from(self.args.num_vfs) {
-            let state = self.mailbox.vf_state(vf).ok();
-            let mac = self.mailbox.vf_mac(vf).ok().flatten();
-            let counters = self.mailbox.counters(vf).unwrap_or_default();
+            let state = self.controller.mailbox().vf_state(vf).ok();
+            let mac = self.controller.mailbox().vf_mac(vf).ok().flatten();
+            let counters = self.controller.mailbox().counters(vf).unwrap_or_default();
             let _ = writeln!(out, "vf{vf}.state={state:?}");
             let _ = writeln!(
                 out,
@@ -315,7 +313,7 @@ impl Pf<'_> {
             let _ = writeln!(out, "vf{vf}.pool_rx={}", self.pool_counter(pf::pvfgprc(vf)));
             let _ = writeln!(out, "vf{vf}.pool_tx={}", self.pool_counter(pf::pvfgptc(vf)));
         }
-        for event in self.mailbox.log().iter() {
+        for event in self.controller.mailbox().log().iter() {
             let _ = writeln!(out, "event.vf{}={:?}", event.vf, event.kind);
         }
         out
