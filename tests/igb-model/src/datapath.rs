@@ -206,18 +206,34 @@ impl State {
         }
     }
 
+    /// Logs an inbound frame that the MAC then drops (bad CRC).
+    pub(crate) fn log_wire_inbound(&mut self, frame: &[u8]) {
+        self.log_wire(WireDirection::Inbound, frame);
+    }
+
     /// A frame arriving from the wire.
     pub fn receive_from_wire(&mut self, frame: &[u8]) {
-        if !self.link_up {
+        if self.removed {
+            return;
+        }
+        if self.link.is_none() {
             self.counters.rx_link_down_drops += 1;
             return;
         }
         self.log_wire(WireDirection::Inbound, frame);
+        if frame.len() < net::ETH_ZLEN {
+            // A runt (under 64 bytes with CRC): dropped by the MAC, counted in RUC and RLEC
+            // (82576 datasheet 8.19.x "Receive Undersize Count", "Receive Length Error").
+            self.stats.ruc += 1;
+            self.stats.rlec += 1;
+            self.counters.rx_undersize_drops += 1;
+            return;
+        }
         self.receive(frame, Source::Wire);
     }
 
     fn send_to_wire(&mut self, frame: Vec<u8>) {
-        if !self.link_up {
+        if self.link.is_none() {
             self.counters.tx_link_down_drops += 1;
             return;
         }
@@ -251,6 +267,7 @@ impl State {
         };
         if frame.len() + 4 > global_max {
             self.stats.roc += 1;
+            self.stats.rlec += 1;
             self.counters.rx_oversize_drops += 1;
             return 0;
         }
@@ -269,6 +286,7 @@ impl State {
             if class.pools == 0 {
                 if class.oversize_pools != 0 {
                     self.stats.roc += 1;
+                    self.stats.rlec += 1;
                     self.counters.rx_oversize_drops += 1;
                 } else {
                     self.counters.rx_no_match_drops += 1;
@@ -305,6 +323,11 @@ impl State {
             }
         }
         delivered_pools
+    }
+
+    /// Buffer length of an Rx descriptor of `queue` (for `dma_may_target`).
+    pub(crate) fn rx_buffer_len(&self, queue: usize) -> u64 {
+        self.rx_buffer_size(queue) as u64
     }
 
     fn rx_buffer_size(&self, queue: usize) -> usize {
@@ -354,6 +377,10 @@ impl State {
     ) -> bool {
         if self.qreg(true, queue, r::Q_DCTL) & r::DCTL_ENABLE == 0 {
             self.counters.rx_disabled_drops += 1;
+            return false;
+        }
+        if !self.queue_may_dma(queue) {
+            self.counters.dma_blocked += 1;
             return false;
         }
         let vet = self.vet();
@@ -431,14 +458,14 @@ impl State {
         let last_index = chunks.len().saturating_sub(1);
         for (index, chunk) in chunks.iter().enumerate() {
             let desc = base + 16 * position as u64;
-            let buffer_addr = match self.arena.read_u64(desc) {
+            let buffer_addr = match self.dma_read_u64(desc) {
                 Ok(addr) => addr,
                 Err(fault) => {
                     self.dma_fault(fault);
                     return false;
                 }
             };
-            if let Err(fault) = self.arena.write(buffer_addr, chunk) {
+            if let Err(fault) = self.bus.write(buffer_addr, chunk) {
                 self.dma_fault(fault);
                 return false;
             }
@@ -453,7 +480,7 @@ impl State {
             wb[12..14].copy_from_slice(&(chunk.len() as u16).to_le_bytes());
             let vlan = if last { vlan_field } else { 0 };
             wb[14..16].copy_from_slice(&vlan.to_le_bytes());
-            if let Err(fault) = self.arena.write(desc, &wb) {
+            if let Err(fault) = self.bus.write(desc, &wb) {
                 self.dma_fault(fault);
                 return false;
             }
@@ -511,6 +538,11 @@ impl State {
         if !self.tx_allowed(queue) {
             return;
         }
+        if !self.queue_may_dma(queue) {
+            // Bus Master off (or the device is gone): the ring is not fetched.
+            self.counters.dma_blocked += 1;
+            return;
+        }
         let base = u64::from(self.qreg(false, queue, r::Q_BAL))
             | (u64::from(self.qreg(false, queue, r::Q_BAH)) << 32);
         let count = (self.qreg(false, queue, r::Q_LEN) / 16) as usize;
@@ -531,7 +563,7 @@ impl State {
             }
             let desc = base + 16 * head as u64;
             let mut raw = [0u8; 16];
-            if let Err(fault) = self.arena.read(desc, &mut raw) {
+            if let Err(fault) = self.bus.read(desc, &mut raw) {
                 // Like an IOMMU fault: the descriptor is not processed and the queue stalls.
                 self.dma_fault(fault);
                 break;
@@ -548,7 +580,7 @@ impl State {
             } else if extended && dtyp == r::TXD_DTYP_DATA {
                 let len = (cmd & 0xFFFF) as usize;
                 let mut data = vec![0u8; len];
-                if let Err(fault) = self.arena.read(addr, &mut data) {
+                if let Err(fault) = self.bus.read(addr, &mut data) {
                     self.dma_fault(fault);
                     break;
                 }
@@ -575,7 +607,10 @@ impl State {
             if cmd & r::TXD_CMD_RS != 0 {
                 reported = true;
                 if self.qreg(false, queue, r::Q_TDWBAL) & 1 == 0 {
-                    if let Err(fault) = self.arena.write_u32(desc + 12, olinfo | r::TXD_STA_DD) {
+                    if let Err(fault) = self
+                        .bus
+                        .write(desc + 12, &(olinfo | r::TXD_STA_DD).to_le_bytes())
+                    {
                         self.dma_fault(fault);
                     }
                 }
@@ -588,7 +623,7 @@ impl State {
             if wbal & 1 != 0 {
                 let addr =
                     u64::from(wbal & !3) | (u64::from(self.qreg(false, queue, r::Q_TDWBAH)) << 32);
-                if let Err(fault) = self.arena.write_u32(addr, head as u32) {
+                if let Err(fault) = self.bus.write(addr, &(head as u32).to_le_bytes()) {
                     self.dma_fault(fault);
                 }
             }
@@ -677,6 +712,12 @@ impl State {
             self.stats.gptc += 1;
             self.stats.tpt += 1;
             self.stats.gotc += out.len() as u64 + 4;
+            let dst = net::dst_mac(&out);
+            if net::is_broadcast(&dst) {
+                self.stats.bptc += 1;
+            } else if net::is_multicast(&dst) {
+                self.stats.mptc += 1;
+            }
             if let Some(p) = pool {
                 let stats = &mut self.pool_stats[usize::from(p)];
                 stats.gptc = stats.gptc.wrapping_add(1);

@@ -9,10 +9,12 @@ use hw_platform::{Mmio, MsixVector};
 use igb::ids::Generation;
 
 use crate::clock::ModelClock;
-use crate::dma::{DmaArena, DmaFault};
+use crate::config;
+use crate::dma::{DmaArena, DmaBus, DmaFault};
+use crate::phy::LinkPartner;
 use crate::state::{
-    Function, MAX_QUEUES, MAX_VFS, ModelCounters, NUM_POOLS, PF_BAR_SIZE, PoolStats, QueueStats,
-    State, VF_BAR_SIZE, WireRecord,
+    Function, MAX_QUEUES, MAX_VFS, ModelCounters, NUM_POOLS, Options, PF_BAR_SIZE, PoolStats,
+    QueueStats, State, VF_BAR_SIZE, VfCounter, WireRecord,
 };
 
 /// Callback that receives every MSI-X message the device sends (instead of it being queued
@@ -33,6 +35,89 @@ struct Shared {
     state: Mutex<State>,
     hook: Mutex<Option<InterruptHook>>,
     pending: Mutex<Vec<(Function, MsixVector)>>,
+}
+
+/// Builds a [`Device`] with options beyond [`Device::new`]: another MAC, an external DMA
+/// bus, a corrupt NVM checksum, the CTRL.SLU rule.
+#[derive(Clone)]
+pub struct DeviceBuilder {
+    generation: Generation,
+    mac: [u8; 6],
+    bus: Option<Arc<dyn DmaBus>>,
+    bad_nvm_checksum: bool,
+    require_slu: bool,
+}
+
+impl std::fmt::Debug for DeviceBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceBuilder")
+            .field("generation", &self.generation)
+            .field("mac", &self.mac)
+            .field("external_bus", &self.bus.is_some())
+            .field("bad_nvm_checksum", &self.bad_nvm_checksum)
+            .field("require_slu", &self.require_slu)
+            .finish()
+    }
+}
+
+impl DeviceBuilder {
+    /// The permanent MAC (NVM words 0..=2, loaded into RAR0 on every reset).
+    #[must_use]
+    pub fn mac(mut self, mac: [u8; 6]) -> Self {
+        self.mac = mac;
+        self
+    }
+
+    /// Sends the device's DMA to `bus` instead of its own [`DmaArena`] (see [`DmaBus`] for
+    /// the locking rule). [`Device::dma`] still returns the device's own, then unused, arena.
+    #[must_use]
+    pub fn dma_bus(mut self, bus: Arc<dyn DmaBus>) -> Self {
+        self.bus = Some(bus);
+        self
+    }
+
+    /// Makes the NVM checksum wrong (words 0x00..=0x3F no longer sum to 0xBABA).
+    #[must_use]
+    pub fn nvm_checksum_bad(mut self) -> Self {
+        self.bad_nvm_checksum = true;
+        self
+    }
+
+    /// Whether the MAC link (STATUS.LU) needs CTRL.SLU, as on hardware with the internal
+    /// PHY (82576 datasheet 8.2.1; Linux sets it in `igb_setup_copper_link`). Default for a
+    /// built device: `true`. [`Device::new`] / [`Device::with_mac`] use `false` (the link is
+    /// up from power-on), which the older tests rely on.
+    #[must_use]
+    pub fn require_slu(mut self, required: bool) -> Self {
+        self.require_slu = required;
+        self
+    }
+
+    /// The device.
+    #[must_use]
+    pub fn build(self) -> Device {
+        let arena = DmaArena::new();
+        let bus: Arc<dyn DmaBus> = match self.bus {
+            Some(bus) => bus,
+            None => Arc::new(arena.clone()),
+        };
+        let clock = ModelClock::new();
+        let options = Options {
+            require_slu: self.require_slu,
+            bad_nvm_checksum: self.bad_nvm_checksum,
+        };
+        let state = State::new(self.generation, self.mac, bus, clock.clone(), options);
+        let shared = Shared {
+            state: Mutex::new(state),
+            hook: Mutex::new(None),
+            pending: Mutex::new(Vec::new()),
+        };
+        Device {
+            shared: Arc::new(shared),
+            arena,
+            clock,
+        }
+    }
 }
 
 /// The adapter: one PF, up to [`MAX_VFS`] VFs, a guest-memory arena, a virtual clock and a
@@ -66,21 +151,25 @@ impl Device {
         Self::with_mac(generation, DEFAULT_MAC)
     }
 
-    /// A device with the given permanent MAC (loaded into RAR0 on every reset).
+    /// A device with the given permanent MAC (loaded into RAR0 on every reset); the link does
+    /// not need CTRL.SLU ([`DeviceBuilder::require_slu`]).
     #[must_use]
     pub fn with_mac(generation: Generation, mac: [u8; 6]) -> Self {
-        let arena = DmaArena::new();
-        let clock = ModelClock::new();
-        let state = State::new(generation, mac, arena.clone(), clock.clone());
-        let shared = Shared {
-            state: Mutex::new(state),
-            hook: Mutex::new(None),
-            pending: Mutex::new(Vec::new()),
-        };
-        Self {
-            shared: Arc::new(shared),
-            arena,
-            clock,
+        Self::builder(generation)
+            .mac(mac)
+            .require_slu(false)
+            .build()
+    }
+
+    /// A builder: default MAC, own DMA arena, good NVM, link gated by CTRL.SLU.
+    #[must_use]
+    pub fn builder(generation: Generation) -> DeviceBuilder {
+        DeviceBuilder {
+            generation,
+            mac: DEFAULT_MAC,
+            bus: None,
+            bad_nvm_checksum: false,
+            require_slu: true,
         }
     }
 
@@ -89,6 +178,10 @@ impl Device {
         let (result, raised) = {
             let mut state = lock(&self.shared.state);
             let result = f(&mut state);
+            if state.removed {
+                // A removed device sends no messages.
+                state.outbox.clear();
+            }
             (result, std::mem::take(&mut state.outbox))
         };
         if !raised.is_empty() {
@@ -149,17 +242,16 @@ impl Device {
             return Err(ModelError::TooManyVfs);
         }
         self.with_state(|state| {
-            let old = state.num_vfs;
-            state.num_vfs = count;
-            for vf in old.min(count)..old.max(count) {
-                let vflre = state.vflre;
-                let icr = state.icr;
-                state.vf_reset(vf);
-                // Creation/removal is not an FLR event the PF must handle.
-                state.vflre = vflre;
-                state.icr = icr;
-            }
-            state.outbox.clear();
+            // What the OS does in the SR-IOV capability, without the "disable first" step:
+            // surviving VFs keep their state.
+            state.config.set_num_vfs_field(u16::from(count));
+            let ctrl = if count == 0 {
+                0
+            } else {
+                config::SRIOV_CTRL_VFE | config::SRIOV_CTRL_VF_MSE | config::SRIOV_CTRL_ARI
+            };
+            state.config.set_sriov_ctrl(ctrl);
+            state.set_vf_count(count);
         });
         Ok(())
     }
@@ -179,30 +271,177 @@ impl Device {
             if vf >= state.num_vfs {
                 return Err(ModelError::NoSuchVf);
             }
-            state.vf_reset(vf);
+            // Device Control of the VF's PCIe capability, bit 15 (Initiate FLR).
+            let at = config::PCIE_CAP + config::PCIE_DEVCTL;
+            let mut current = [0u8; 2];
+            state.config_read(Function::Vf(vf), at, &mut current);
+            let value = u16::from_le_bytes(current) | config::DEVCTL_FLR;
+            state.config_write(Function::Vf(vf), at, &value.to_le_bytes());
             Ok(())
         })
     }
 
-    /// Link up/down: STATUS.LU follows and ICR.LSC is raised on a change.
+    /// Plugs (`true`) or pulls (`false`) the cable to the link partner. The MAC link
+    /// (STATUS.LU) follows the resolution with the PHY's settings (and CTRL.SLU when
+    /// required); ICR.LSC is raised when it changes.
     pub fn set_link(&self, up: bool) {
         self.with_state(|state| {
-            if state.link_up != up {
-                state.link_up = up;
-                state.raise_icr(crate::regs::ICR_LSC);
+            state.cable = up;
+            state.update_link();
+        });
+    }
+
+    /// Whether the MAC link is up (what STATUS.LU shows).
+    #[must_use]
+    pub fn link_up(&self) -> bool {
+        lock(&self.shared.state).link.is_some()
+    }
+
+    /// The resolved MAC link (speed, duplex), `None` while down.
+    #[must_use]
+    pub fn link_mode(&self) -> Option<crate::phy::LinkMode> {
+        lock(&self.shared.state).link.map(|link| link.mode)
+    }
+
+    /// Replaces the link partner (what it offers); the link is re-resolved at once, as if
+    /// the partner renegotiated.
+    pub fn set_link_partner(&self, partner: LinkPartner) {
+        self.with_state(|state| {
+            state.partner = partner;
+            state.update_link();
+        });
+    }
+
+    /// The link partner.
+    #[must_use]
+    pub fn link_partner(&self) -> LinkPartner {
+        lock(&self.shared.state).partner
+    }
+
+    /// A PHY that never answers: MDIC accesses never set R (the link itself is unchanged).
+    pub fn set_phy_dead(&self, dead: bool) {
+        self.with_state(|state| state.phy.dead = dead);
+    }
+
+    /// Surprise removal (`true`): every BAR read returns all-ones, writes are dropped, the
+    /// device does no DMA and sends no interrupts, config reads return all-ones. `false`
+    /// brings it back (state as it was; a countdown of [`Device::fail_reads_after`] is
+    /// cancelled).
+    pub fn set_removed(&self, removed: bool) {
+        self.with_state(|state| {
+            state.removed = removed;
+            state.reads_until_removed = None;
+        });
+    }
+
+    /// Whether the device behaves as removed.
+    #[must_use]
+    pub fn is_removed(&self) -> bool {
+        lock(&self.shared.state).removed
+    }
+
+    /// After `reads` more BAR reads (PF or VF) the device behaves as removed: read number
+    /// `reads + 1` already returns all-ones. Sweeping `reads` over 0..N shows a driver's
+    /// init handling "the device vanished" at every point.
+    pub fn fail_reads_after(&self, reads: u64) {
+        self.with_state(|state| state.reads_until_removed = Some(reads));
+    }
+
+    /// PCI configuration read of `function` at `offset` into `out`; returns the bytes read
+    /// (0 past 4 KiB or for a VF that does not exist). All-ones while removed.
+    #[must_use]
+    pub fn config_read(&self, function: Function, offset: u32, out: &mut [u8]) -> usize {
+        let state = lock(&self.shared.state);
+        let done = state.config_read(function, offset, out);
+        if state.removed {
+            out[..done].fill(0xFF);
+        }
+        done
+    }
+
+    /// PCI configuration write of `function` at `offset`; returns the bytes written (0 past
+    /// 4 KiB, for a VF that does not exist, or while removed). Read-only fields ignore the
+    /// write; VF Enable, NumVFs and Initiate FLR have their SR-IOV / PCIe effects.
+    pub fn config_write(&self, function: Function, offset: u32, data: &[u8]) -> usize {
+        self.with_state(|state| {
+            if state.removed {
+                return 0;
+            }
+            state.config_write(function, offset, data)
+        })
+    }
+
+    /// A frame with a bad CRC arrives: the MAC drops it and counts CRCERRS.
+    pub fn inject_bad_crc(&self, frame: &[u8]) {
+        self.with_state(|state| {
+            if !state.removed && state.link.is_some() {
+                state.log_wire_inbound(frame);
+                state.stats.crcerrs += 1;
             }
         });
     }
 
-    /// Whether the link is up.
+    /// The PHY reports a receive error (RX_ER) for a frame: dropped, counted in RXERRC.
+    pub fn inject_phy_error(&self) {
+        self.with_state(|state| {
+            if !state.removed && state.link.is_some() {
+                state.stats.rxerrc += 1;
+            }
+        });
+    }
+
+    /// Sets VF `vf`'s statistics register `which` (32-bit, wrapping, not clear-on-read) to
+    /// `value`, so a test can start a counter just below the wrap.
+    ///
+    /// # Errors
+    /// [`ModelError::NoSuchVf`] for a VF index beyond the pools.
+    pub fn preset_vf_counter(
+        &self,
+        vf: u8,
+        which: VfCounter,
+        value: u32,
+    ) -> Result<(), ModelError> {
+        self.with_state(|state| {
+            let stats = state
+                .pool_stats
+                .get_mut(usize::from(vf))
+                .ok_or(ModelError::NoSuchVf)?;
+            *stats.slot(which) = value;
+            Ok(())
+        })
+    }
+
+    /// Whether the device may still DMA into `addr..addr + len`: an enabled (RXDCTL /
+    /// TXDCTL.ENABLE, PF or VF queue) ring's descriptors, an enabled Tx queue's head
+    /// write-back address, or the buffer of an Rx descriptor hardware owns (head up to tail)
+    /// overlaps the range.
     #[must_use]
-    pub fn link_up(&self) -> bool {
-        lock(&self.shared.state).link_up
+    pub fn dma_may_target(&self, addr: u64, len: u64) -> bool {
+        let state = lock(&self.shared.state);
+        !state.removed && state.dma_may_target(addr, len)
+    }
+
+    /// The permanent MAC (NVM words 0..=2; RAR0 after every reset).
+    #[must_use]
+    pub fn permanent_mac(&self) -> [u8; 6] {
+        lock(&self.shared.state).nvm.mac()
+    }
+
+    /// The NVM word at `address` (0xFFFF beyond the image), as EERD would return it.
+    #[must_use]
+    pub fn nvm_word(&self, address: u16) -> u16 {
+        lock(&self.shared.state)
+            .nvm
+            .words
+            .get(usize::from(address))
+            .copied()
+            .unwrap_or(0xFFFF)
     }
 
     /// A frame (without CRC) arrives from the wire; it is classified and placed into the
     /// matching Rx queues before this returns.
     pub fn inject(&self, frame: &[u8]) {
+        // (A removed device ignores the wire: `receive_from_wire` checks.)
         self.with_state(|state| state.receive_from_wire(frame));
     }
 
@@ -286,6 +525,13 @@ impl Device {
 
     fn pf_read(&self, offset: u32) -> u32 {
         self.with_state(|state| {
+            if state.count_read_removed() {
+                return u32::MAX;
+            }
+            if !state.mmio_enabled(Function::Pf) {
+                state.counters.mmio_decode_disabled += 1;
+                return u32::MAX;
+            }
             if offset >= PF_BAR_SIZE || offset % 4 != 0 {
                 state.counters.bad_mmio_accesses += 1;
                 return u32::MAX;
@@ -296,6 +542,13 @@ impl Device {
 
     fn pf_write(&self, offset: u32, value: u32) {
         self.with_state(|state| {
+            if state.removed {
+                return;
+            }
+            if !state.mmio_enabled(Function::Pf) {
+                state.counters.mmio_decode_disabled += 1;
+                return;
+            }
             if offset >= PF_BAR_SIZE || offset % 4 != 0 {
                 state.counters.bad_mmio_accesses += 1;
                 return;
@@ -306,8 +559,15 @@ impl Device {
 
     fn vf_read(&self, vf: u8, offset: u32) -> u32 {
         self.with_state(|state| {
+            if state.count_read_removed() {
+                return u32::MAX;
+            }
             if vf >= state.num_vfs || offset >= VF_BAR_SIZE || offset % 4 != 0 {
                 state.counters.bad_mmio_accesses += 1;
+                return u32::MAX;
+            }
+            if !state.mmio_enabled(Function::Vf(vf)) {
+                state.counters.mmio_decode_disabled += 1;
                 return u32::MAX;
             }
             state.vf_read(vf, offset)
@@ -316,8 +576,15 @@ impl Device {
 
     fn vf_write(&self, vf: u8, offset: u32, value: u32) {
         self.with_state(|state| {
+            if state.removed {
+                return;
+            }
             if vf >= state.num_vfs || offset >= VF_BAR_SIZE || offset % 4 != 0 {
                 state.counters.bad_mmio_accesses += 1;
+                return;
+            }
+            if !state.mmio_enabled(Function::Vf(vf)) {
+                state.counters.mmio_decode_disabled += 1;
                 return;
             }
             state.vf_write(vf, offset, value);

@@ -46,6 +46,48 @@ pub struct DmaFault {
     pub len: usize,
 }
 
+impl DmaFault {
+    /// A fault of the `len`-byte access at `addr` (what a [`DmaBus`] returns).
+    #[must_use]
+    pub const fn new(addr: u64, len: usize) -> Self {
+        Self { addr, len }
+    }
+}
+
+/// Where the device's DMA goes: the model's own [`DmaArena`] by default, or an external
+/// address space (an emulator's "physical memory") given to
+/// [`crate::DeviceBuilder::dma_bus`].
+///
+/// The model calls the bus **with its state lock held** (a descriptor fetch happens inside
+/// a register write). An implementation must therefore never call back into the
+/// [`crate::Device`] (registers, `inject`, config space): that would deadlock. It may take
+/// its own locks. Every call is one access that must fall entirely inside mapped memory;
+/// an `Err` is recorded by the device as a DMA fault (`last_dma_fault`,
+/// `ModelCounters::dma_faults`) and the descriptor is not processed, whatever the bus.
+pub trait DmaBus: Send + Sync {
+    /// Device read of `out.len()` bytes at bus address `addr`.
+    ///
+    /// # Errors
+    /// [`DmaFault`] when the range is not mapped.
+    fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), DmaFault>;
+
+    /// Device write of `data` at bus address `addr`.
+    ///
+    /// # Errors
+    /// [`DmaFault`] when the range is not mapped.
+    fn write(&self, addr: u64, data: &[u8]) -> Result<(), DmaFault>;
+}
+
+impl DmaBus for DmaArena {
+    fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), DmaFault> {
+        DmaArena::read(self, addr, out)
+    }
+
+    fn write(&self, addr: u64, data: &[u8]) -> Result<(), DmaFault> {
+        DmaArena::write(self, addr, data)
+    }
+}
+
 /// The model's guest memory: allocates [`DmaRegion`]s and lets the device model access them
 /// by bus address. Cloning shares the same memory.
 #[derive(Clone)]

@@ -9,24 +9,33 @@
 //! * [`DmaArena`]: the [`hw_platform::DmaAllocator`] whose memory the device reaches by bus
 //!   address, with IOMMU-like fault checking.
 //! * [`ModelClock`]: virtual time for [`hw_platform::Clock`].
+//! * [`DmaBus`]: where the device's DMA goes ([`DmaArena`] unless [`DeviceBuilder::dma_bus`]).
+//! * PCI configuration space ([`config`]), the PHY behind MDIC ([`LinkPartner`]), the NVM
+//!   behind EERD ([`nvm`]), surprise removal and statistics registers.
 //!
 //! See README.md for the exact semantics and the deliberate differences from QEMU's igb.
 #![forbid(unsafe_code)]
 
 mod clock;
+pub mod config;
 mod datapath;
 mod device;
 mod dma;
 mod net;
+pub mod nvm;
+mod phy;
 pub mod regs;
 mod state;
 
 pub use clock::{ModelClock, PumpClock};
-pub use device::{DEFAULT_MAC, Device, InterruptHook, ModelError, PfBar, VfBar, write_pcap_to};
-pub use dma::{DMA_BASE, DmaArena, DmaFault, DmaRegion, GUARD_GAP, RegionGuard};
+pub use device::{
+    DEFAULT_MAC, Device, DeviceBuilder, InterruptHook, ModelError, PfBar, VfBar, write_pcap_to,
+};
+pub use dma::{DMA_BASE, DmaArena, DmaBus, DmaFault, DmaRegion, GUARD_GAP, RegionGuard};
 pub use igb::ids::Generation;
 pub use net::crc32;
+pub use phy::{LinkMode, LinkModes, LinkPartner, Speed};
 pub use state::{
     Function, MAX_VFS, ModelCounters, NUM_POOLS, PF_BAR_SIZE, PF_MSIX_VECTORS, PoolStats,
-    QueueStats, VF_BAR_SIZE, VF_MSIX_VECTORS, WireDirection, WireRecord,
+    QueueStats, VF_BAR_SIZE, VF_MSIX_VECTORS, VfCounter, WireDirection, WireRecord,
 };

@@ -14,6 +14,17 @@ pub const STATUS: u32 = 0x0008;
 pub const EECD: u32 = 0x0010;
 /// Extended device control.
 pub const CTRL_EXT: u32 = 0x0018;
+/// NVM read (82576 datasheet 8.2.2): START bit 0, DONE bit 1, ADDR 15:2, DATA 31:16.
+pub const EERD: u32 = 0x0014;
+/// MDI control (82576 datasheet 8.2.4): DATA 15:0, REGADD 20:16, PHYADD 25:21, OP 27:26,
+/// R bit 28, I bit 29, E bit 30.
+pub const MDIC: u32 = 0x0020;
+/// Flow control transmit timer value.
+pub const FCTTV: u32 = 0x0170;
+/// Flow control receive threshold low.
+pub const FCRTL: u32 = 0x2160;
+/// Flow control receive threshold high.
+pub const FCRTH: u32 = 0x2168;
 /// VLAN EtherType.
 pub const VET: u32 = 0x0038;
 /// Free-running timer (µs of virtual time).
@@ -29,6 +40,34 @@ pub const CTRL_RST: u32 = 1 << 26;
 pub const CTRL_DEV_RST: u32 = 1 << 29;
 /// CTRL.VME: VLAN mode enable (Rx strip outside VMDq mode).
 pub const CTRL_VME: u32 = 1 << 30;
+/// CTRL.RFCE: Rx flow control enable (recorded only).
+pub const CTRL_RFCE: u32 = 1 << 27;
+/// CTRL.TFCE: Tx flow control enable (recorded only).
+pub const CTRL_TFCE: u32 = 1 << 28;
+
+/// MDIC.R: access done.
+pub const MDIC_READY: u32 = 1 << 28;
+/// MDIC.I: interrupt (ICR.MDAC) at completion.
+pub const MDIC_INTERRUPT: u32 = 1 << 29;
+/// MDIC.E: error (no such PHY / bad opcode).
+pub const MDIC_ERROR: u32 = 1 << 30;
+/// MDIC.OP = write (bits 27:26 = 01).
+pub const MDIC_OP_WRITE: u32 = 0b01 << 26;
+/// MDIC.OP = read (bits 27:26 = 10).
+pub const MDIC_OP_READ: u32 = 0b10 << 26;
+/// MDIC.REGADD shift.
+pub const MDIC_REGADD_SHIFT: u32 = 16;
+/// MDIC.PHYADD shift (the internal PHY is address 1).
+pub const MDIC_PHYADD_SHIFT: u32 = 21;
+
+/// EERD.START.
+pub const EERD_START: u32 = 1 << 0;
+/// EERD.DONE.
+pub const EERD_DONE: u32 = 1 << 1;
+/// EERD.ADDR shift (bits 15:2).
+pub const EERD_ADDR_SHIFT: u32 = 2;
+/// EERD.DATA shift (bits 31:16).
+pub const EERD_DATA_SHIFT: u32 = 16;
 
 /// STATUS.FD.
 pub const STATUS_FD: u32 = 1 << 0;
@@ -45,6 +84,8 @@ pub const STATUS_GIO_MASTER_ENABLE: u32 = 1 << 19;
 
 /// EECD.AUTO_RD: NVM auto-read done.
 pub const EECD_AUTO_RD: u32 = 1 << 9;
+/// EECD.PRES: NVM present.
+pub const EECD_PRES: u32 = 1 << 8;
 
 /// CTRL_EXT.PFRSTD: PF reset done (drives VF mailbox RSTD).
 pub const CTRL_EXT_PFRSTD: u32 = 1 << 14;
@@ -87,6 +128,8 @@ pub const IVAR_MISC: u32 = 0x1740;
 pub const ICR_LSC: u32 = 1 << 2;
 /// ICR.RXO (receiver overrun / no descriptors).
 pub const ICR_RXO: u32 = 1 << 6;
+/// ICR.MDAC (MDIC access done, with MDIC.I).
+pub const ICR_MDAC: u32 = 1 << 9;
 /// ICR.VMMB (VF mailbox / VFLR event).
 pub const ICR_VMMB: u32 = 1 << 8;
 /// ICR.DOUTSYNC (spoof event in IOV mode).
@@ -390,6 +433,20 @@ pub const SRRCTL_BSIZEPKT_MASK: u32 = 0x7F;
 pub const SRRCTL_DROP_EN: u32 = 1 << 31;
 
 // ---- statistics (PF, read-to-clear) ------------------------------------------------------
+/// CRC errors.
+pub const CRCERRS: u32 = 0x4000;
+/// Rx errors (PHY symbol errors).
+pub const RXERRC: u32 = 0x400C;
+/// Collisions (half duplex only; the model has none).
+pub const COLC: u32 = 0x4028;
+/// Receive length errors (undersize or oversize).
+pub const RLEC: u32 = 0x4040;
+/// Receive undersize (runts).
+pub const RUC: u32 = 0x40A4;
+/// Multicast packets transmitted.
+pub const MPTC: u32 = 0x40F0;
+/// Broadcast packets transmitted.
+pub const BPTC: u32 = 0x40F4;
 /// Missed packets (no room).
 pub const MPC: u32 = 0x4010;
 /// Good packets received.

@@ -1,13 +1,17 @@
 //! The device state behind the mutex: register file with side effects, interrupt logic,
 //! mailbox and resets. The datapath (Tx/Rx/switch) is in `datapath.rs`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use hw_platform::MsixVector;
 use igb::ids::Generation;
 
 use crate::clock::ModelClock;
-use crate::dma::{DmaArena, DmaFault};
+use crate::config::ConfigSpaces;
+use crate::dma::{DmaBus, DmaFault};
+use crate::nvm::Nvm;
+use crate::phy::{LinkPartner, Phy, Resolved, Speed};
 use crate::regs as r;
 
 /// PF BAR0 size (128 KiB, igb-hardware.md §1.2).
@@ -84,6 +88,18 @@ pub struct ModelCounters {
     pub undeliverable_interrupts: u64,
     /// Rings programmed with head/tail outside the ring (not processed).
     pub bad_ring_state: u64,
+    /// Ring work not done because the owning function's Bus Master Enable was clear.
+    pub dma_blocked: u64,
+    /// Wire frames under 64 bytes (with CRC) dropped as runts (RUC).
+    pub rx_undersize_drops: u64,
+    /// Function-level resets done through PCIe Device Control (PF or VF).
+    pub function_level_resets: u64,
+    /// SR-IOV VF Enable set with NumVFs 0 or above TotalVFs (no VF created).
+    pub sriov_invalid_enables: u64,
+    /// MDIC accesses refused with MDIC.E (wrong PHY address or opcode).
+    pub mdic_errors: u64,
+    /// BAR accesses while the function's memory decoding was off (Command.MSE / VF MSE).
+    pub mmio_decode_disabled: u64,
 }
 
 /// Per-queue counters kept by the model (the 82576's per-queue byte counters are not
@@ -125,7 +141,44 @@ pub struct PoolStats {
     pub gotlbc: u32,
 }
 
+/// A per-VF statistics register (igb-hardware.md §3), for [`crate::Device::preset_vf_counter`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum VfCounter {
+    /// VFGPRC.
+    Gprc,
+    /// VFGPTC.
+    Gptc,
+    /// VFGORC.
+    Gorc,
+    /// VFGOTC.
+    Gotc,
+    /// VFMPRC.
+    Mprc,
+    /// VFGPRLBC.
+    Gprlbc,
+    /// VFGPTLBC.
+    Gptlbc,
+    /// VFGORLBC.
+    Gorlbc,
+    /// VFGOTLBC.
+    Gotlbc,
+}
+
 impl PoolStats {
+    pub(crate) fn slot(&mut self, which: VfCounter) -> &mut u32 {
+        match which {
+            VfCounter::Gprc => &mut self.gprc,
+            VfCounter::Gptc => &mut self.gptc,
+            VfCounter::Gorc => &mut self.gorc,
+            VfCounter::Gotc => &mut self.gotc,
+            VfCounter::Mprc => &mut self.mprc,
+            VfCounter::Gprlbc => &mut self.gprlbc,
+            VfCounter::Gptlbc => &mut self.gptlbc,
+            VfCounter::Gorlbc => &mut self.gorlbc,
+            VfCounter::Gotlbc => &mut self.gotlbc,
+        }
+    }
+
     fn read(&self, vf_offset: u32) -> u32 {
         match vf_offset {
             r::VFGPRC => self.gprc,
@@ -145,6 +198,13 @@ impl PoolStats {
 /// Global (PF) statistics, 64-bit inside, read-to-clear through registers.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct GlobalStats {
+    pub crcerrs: u64,
+    pub rxerrc: u64,
+    pub colc: u64,
+    pub rlec: u64,
+    pub ruc: u64,
+    pub bptc: u64,
+    pub mptc: u64,
     pub mpc: u64,
     pub gprc: u64,
     pub bprc: u64,
@@ -192,12 +252,26 @@ pub struct WireRecord {
 
 pub(crate) struct State {
     pub generation: Generation,
-    pub permanent_mac: [u8; 6],
     /// Plain PF register storage, indexed by offset / 4 (side-effect registers keep their
     /// value in dedicated fields below).
     pub regs: Vec<u32>,
     pub num_vfs: u8,
-    pub link_up: bool,
+    /// A cable with a partner is plugged in (`Device::set_link`).
+    pub cable: bool,
+    pub partner: LinkPartner,
+    pub phy: Phy,
+    /// What the PHY resolved (cable, partner and PHY settings).
+    pub phy_link: Option<Resolved>,
+    /// The MAC's link (STATUS.LU): the PHY's, gated by CTRL.SLU when `require_slu`.
+    pub link: Option<Resolved>,
+    pub require_slu: bool,
+    pub nvm: Nvm,
+    pub mdic: u32,
+    pub config: ConfigSpaces,
+    /// Surprise removal: all-ones reads, dropped writes, no DMA, no interrupts.
+    pub removed: bool,
+    /// `Device::fail_reads_after`: BAR reads left before the device behaves as removed.
+    pub reads_until_removed: Option<u64>,
     pub icr: u32,
     pub ims: u32,
     pub eicr: u32,
@@ -223,8 +297,15 @@ pub(crate) struct State {
     pub outbox: Vec<(Function, MsixVector)>,
     pub wire_out: Vec<Vec<u8>>,
     pub wire_log: Vec<WireRecord>,
-    pub arena: DmaArena,
+    pub bus: Arc<dyn DmaBus>,
     pub clock: ModelClock,
+}
+
+/// Construction options of [`State`] (set through `DeviceBuilder`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    pub require_slu: bool,
+    pub bad_nvm_checksum: bool,
 }
 
 fn idx(offset: u32) -> usize {
@@ -237,13 +318,28 @@ pub(crate) fn vf_shift(vf: u8) -> u32 {
 }
 
 impl State {
-    pub fn new(generation: Generation, mac: [u8; 6], arena: DmaArena, clock: ModelClock) -> Self {
+    pub fn new(
+        generation: Generation,
+        mac: [u8; 6],
+        bus: Arc<dyn DmaBus>,
+        clock: ModelClock,
+        options: Options,
+    ) -> Self {
         let mut state = Self {
             generation,
-            permanent_mac: mac,
             regs: vec![0; idx(PF_BAR_SIZE)],
             num_vfs: 0,
-            link_up: true,
+            cable: true,
+            partner: LinkPartner::default(),
+            phy: Phy::new(generation),
+            phy_link: None,
+            link: None,
+            require_slu: options.require_slu,
+            nvm: Nvm::new(mac, options.bad_nvm_checksum),
+            mdic: 0,
+            config: ConfigSpaces::new(generation),
+            removed: false,
+            reads_until_removed: None,
             icr: 0,
             ims: 0,
             eicr: 0,
@@ -268,10 +364,13 @@ impl State {
             outbox: Vec::new(),
             wire_out: Vec::new(),
             wire_log: Vec::new(),
-            arena,
+            bus,
             clock,
         };
         state.device_reset();
+        // The link that is there at power-up is not a change software must be told about.
+        state.icr = 0;
+        state.outbox.clear();
         state
     }
 
@@ -341,9 +440,18 @@ impl State {
     }
 
     pub fn status(&self) -> u32 {
+        // Link down: FD and 1000 Mb/s as before (the fields are meaningless then).
         let mut status = r::STATUS_FD | r::STATUS_SPEED_1000;
-        if self.link_up {
-            status |= r::STATUS_LU;
+        if let Some(link) = self.link {
+            status = r::STATUS_LU;
+            if link.mode.full_duplex {
+                status |= r::STATUS_FD;
+            }
+            status |= match link.mode.speed {
+                Speed::Mbps10 => 0,
+                Speed::Mbps100 => 0b01 << 6,
+                Speed::Mbps1000 => r::STATUS_SPEED_1000,
+            };
         }
         if self.reg(r::CTRL) & r::CTRL_GIO_MASTER_DISABLE == 0 {
             status |= r::STATUS_GIO_MASTER_ENABLE;
@@ -364,13 +472,114 @@ impl State {
         self.last_dma_fault = Some(fault);
     }
 
+    /// Accounts one BAR read for `Device::fail_reads_after`; returns whether the device is
+    /// (now) removed, so the read must return all-ones.
+    pub fn count_read_removed(&mut self) -> bool {
+        if let Some(left) = self.reads_until_removed {
+            if left == 0 {
+                self.removed = true;
+                self.reads_until_removed = None;
+            } else {
+                self.reads_until_removed = Some(left - 1);
+            }
+        }
+        self.removed
+    }
+
+    /// Device read of a little-endian u64 through the bus.
+    pub fn dma_read_u64(&self, addr: u64) -> Result<u64, DmaFault> {
+        let mut bytes = [0u8; 8];
+        self.bus.read(addr, &mut bytes)?;
+        Ok(u64::from_le_bytes(bytes))
+    }
+
+    /// The function whose DMA a queue's ring work is (the VF owning the queue's pool, else
+    /// the PF).
+    pub fn queue_function(&self, queue: usize) -> Function {
+        let pool = self.queue_pool(queue);
+        if pool < self.num_vfs {
+            Function::Vf(pool)
+        } else {
+            Function::Pf
+        }
+    }
+
+    /// Whether ring work of `queue` may touch memory: device present and the owning
+    /// function's Bus Master Enable set (PCI: no bus master, no DMA).
+    pub fn queue_may_dma(&self, queue: usize) -> bool {
+        !self.removed && self.bus_master(self.queue_function(queue))
+    }
+
+    /// Re-resolves the link after anything it depends on changed (cable, partner, PHY
+    /// control, CTRL.SLU) and raises ICR.LSC if the MAC's link changed (up/down, speed or
+    /// duplex).
+    pub fn update_link(&mut self) {
+        let phy_link = if self.cable {
+            self.phy.resolve(Some(&self.partner))
+        } else {
+            None
+        };
+        if phy_link != self.phy_link {
+            if self.phy_link.is_some() {
+                // Any change passes through "down" (renegotiation): BMSR latches it.
+                self.phy.note_link(false);
+            }
+            self.phy_link = phy_link;
+        }
+        let slu = self.reg(r::CTRL) & r::CTRL_SLU != 0;
+        let link = phy_link.filter(|_| slu || !self.require_slu);
+        if link != self.link {
+            self.link = link;
+            self.raise_icr(r::ICR_LSC);
+        }
+    }
+
+    /// MDIC write (82576 datasheet 8.2.4): completes at once with R set; E for a PHY address
+    /// other than the internal PHY's (1) or an opcode other than read/write. A dead PHY
+    /// never sets R.
+    fn mdic_write(&mut self, value: u32) {
+        const READY: u32 = 1 << 28;
+        const INTERRUPT: u32 = 1 << 29;
+        const ERROR: u32 = 1 << 30;
+        let command = value & !(READY | ERROR);
+        if self.phy.dead {
+            self.mdic = command;
+            return;
+        }
+        let register = ((value >> 16) & 0x1F) as u8;
+        let phy_address = (value >> 21) & 0x1F;
+        let op = (value >> 26) & 0b11;
+        let mut result = command | READY;
+        match (phy_address, op) {
+            (1, 0b01) => {
+                if self.phy.write(register, (value & 0xFFFF) as u16) {
+                    self.update_link();
+                }
+            }
+            (1, 0b10) => {
+                let partner = self.cable.then_some(self.partner);
+                let data = self.phy.read(register, self.phy_link, partner.as_ref());
+                result = (result & !0xFFFF) | u32::from(data);
+            }
+            _ => {
+                self.counters.mdic_errors += 1;
+                result |= ERROR;
+            }
+        }
+        self.mdic = result;
+        if value & INTERRUPT != 0 {
+            self.raise_icr(r::ICR_MDAC);
+        }
+    }
+
     // ---- resets ---------------------------------------------------------------------------
 
     /// CTRL.RST / power-on: PF state back to defaults, every VF mailbox shows RSTI (§2.1 step
     /// 6, §5.1). The SR-IOV configuration (NumVFs, in config space) and the link survive.
     pub fn device_reset(&mut self) {
         self.regs.iter_mut().for_each(|slot| *slot = 0);
-        let mac = self.permanent_mac;
+        // NVM auto-load (82576 datasheet 3.3.1): the MAC comes from NVM words 0..=2.
+        let mac = self.nvm.mac();
         // NVM auto-load puts the permanent MAC into RAR0 (drivers read it back from there).
         self.set_reg(
             r::RAL0,
@@ -411,6 +620,10 @@ impl State {
         self.rqdpc = [0; MAX_QUEUES];
         self.pool_stats = [PoolStats::default(); NUM_POOLS];
         self.stats = GlobalStats::default();
+        self.nvm.eerd = 0;
+        self.mdic = 0;
+        // CTRL is back to its reset value (SLU clear): the MAC link may follow.
+        self.update_link();
     }
 
     /// VF reset (VTCTRL.RST or FLR), as QEMU `igb_core_vf_reset` plus the VF's interrupt
@@ -649,7 +862,9 @@ impl State {
         match offset {
             r::CTRL | r::CTRL_DUP => self.reg(r::CTRL),
             r::STATUS => self.status(),
-            r::EECD => self.reg(r::EECD) | r::EECD_AUTO_RD,
+            r::EECD => self.reg(r::EECD) | r::EECD_AUTO_RD | r::EECD_PRES,
+            r::EERD => self.nvm.eerd,
+            r::MDIC => self.mdic,
             r::FRTIMER => self.now_micros(),
             r::ICR => {
                 let mut value = self.icr;
@@ -695,6 +910,13 @@ impl State {
         }
         let s = &mut self.stats;
         match offset {
+            r::CRCERRS => take32(&mut s.crcerrs),
+            r::RXERRC => take32(&mut s.rxerrc),
+            r::COLC => take32(&mut s.colc),
+            r::RLEC => take32(&mut s.rlec),
+            r::RUC => take32(&mut s.ruc),
+            r::BPTC => take32(&mut s.bptc),
+            r::MPTC => take32(&mut s.mptc),
             r::MPC => take32(&mut s.mpc),
             r::GPRC => take32(&mut s.gprc),
             r::BPRC => take32(&mut s.bprc),
@@ -784,9 +1006,12 @@ impl State {
                     self.device_reset();
                 } else {
                     self.set_reg(r::CTRL, value);
+                    self.update_link();
                 }
             }
             r::STATUS | r::EECD | r::FRTIMER => {}
+            r::EERD => self.nvm.write_eerd(value),
+            r::MDIC => self.mdic_write(value),
             r::CTRL_EXT => {
                 self.set_reg(r::CTRL_EXT, value);
                 if value & r::CTRL_EXT_PFRSTD != 0 {
@@ -965,5 +1190,86 @@ impl State {
                 }
             }
         }
+    }
+}
+
+fn ranges_overlap(start: u64, len: u64, other: u64, other_len: u64) -> bool {
+    if len == 0 || other_len == 0 {
+        return false;
+    }
+    let end = start.saturating_add(len);
+    let other_end = other.saturating_add(other_len);
+    start < other_end && other < end
+}
+
+impl State {
+    /// Whether the device may still DMA into `addr..addr+len`: an enabled ring's
+    /// descriptors, an enabled Tx queue's head write-back dword, or the buffer of an Rx
+    /// descriptor hardware still owns (head up to tail) overlaps it.
+    pub fn dma_may_target(&self, addr: u64, len: u64) -> bool {
+        for queue in 0..self.num_queues() {
+            for rx in [true, false] {
+                if self.qreg(rx, queue, r::Q_DCTL) & r::DCTL_ENABLE == 0 {
+                    continue;
+                }
+                let base = u64::from(self.qreg(rx, queue, r::Q_BAL))
+                    | (u64::from(self.qreg(rx, queue, r::Q_BAH)) << 32);
+                let ring_len = u64::from(self.qreg(rx, queue, r::Q_LEN));
+                if ranges_overlap(base, ring_len, addr, len) {
+                    return true;
+                }
+                if !rx {
+                    let wbal = self.qreg(false, queue, r::Q_TDWBAL);
+                    if wbal & 1 != 0 {
+                        let wb = u64::from(wbal & !3)
+                            | (u64::from(self.qreg(false, queue, r::Q_TDWBAH)) << 32);
+                        if ranges_overlap(wb, 4, addr, len) {
+                            return true;
+                        }
+                    }
+                    continue;
+                }
+                if self.rx_buffers_overlap(queue, base, ring_len, addr, len) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// Rx descriptors from head up to (not including) tail belong to hardware; their buffer
+    /// addresses are read from the ring (a ring that cannot be read owns nothing).
+    fn rx_buffers_overlap(
+        &self,
+        queue: usize,
+        base: u64,
+        ring_len: u64,
+        addr: u64,
+        len: u64,
+    ) -> bool {
+        let count = ring_len / 16;
+        let head = u64::from(self.qreg(true, queue, r::Q_HEAD));
+        let tail = u64::from(self.qreg(true, queue, r::Q_TAIL));
+        if count == 0 || head >= count || tail >= count {
+            return false;
+        }
+        let buffer = self.rx_buffer_len(queue);
+        let mut position = head;
+        // Bounded by the ring size.
+        for _ in 0..count {
+            if position == tail {
+                break;
+            }
+            let Some(desc) = base.checked_add(16 * position) else {
+                return false;
+            };
+            if let Ok(buffer_addr) = self.dma_read_u64(desc) {
+                if ranges_overlap(buffer_addr, buffer, addr, len) {
+                    return true;
+                }
+            }
+            position = (position + 1) % count;
+        }
+        false
     }
 }
