@@ -38,7 +38,6 @@ use ndis::sync::SpinLock;
 use ndis::time::PassiveClock;
 use ndis::timer::{WorkHandler, WorkItem};
 use ndis::{NdisError, NdisResult};
-use ndis_abi::*;
 
 /// The PF's register window: the BAR mapping, shared by the controller and the interrupt.
 pub type PfIo = Arc<IoSpace>;
@@ -173,19 +172,8 @@ impl PfShared {
 
 /// NDIS's view of an igb link.
 #[must_use]
-pub fn link_state(link: LinkStatus) -> LinkState {
-    if !link.up {
-        return LinkState::DISCONNECTED;
-    }
-    LinkState {
-        connect_state: MediaConnectStateConnected,
-        speed: u64::from(link.speed_mbps) * 1_000_000,
-        duplex: if link.full_duplex {
-            MediaDuplexStateFull
-        } else {
-            MediaDuplexStateHalf
-        },
-    }
+pub const fn link_state(link: LinkStatus) -> LinkState {
+    LinkState::from_link(link.up, link.speed_mbps, link.full_duplex)
 }
 
 /// The PASSIVE work the DPC defers: VF mailbox and VFLR service. The PF serves no VFs until
@@ -208,14 +196,10 @@ pub struct PfInterrupts {
 
 impl InterruptHandler for PfInterrupts {
     fn isr(&self, message: MsixVector) -> IsrOutcome {
-        if u32::from(message.0) == PF_VECTOR_OTHER {
-            // EIAM auto-masked the vector (enable_other_interrupt sets GPIE.EIAME): the DPC
-            // reads and clears the causes and unmasks it.
-            IsrOutcome::CLAIMED_WITH_DPC
-        } else {
-            // No queue vectors are armed before the data path exists.
-            IsrOutcome::NOT_OURS
-        }
+        // EIAM auto-masked the vector (enable_other_interrupt sets GPIE.EIAME): the DPC reads
+        // and clears the causes and unmasks it. No queue vectors are armed before the data
+        // path exists.
+        IsrOutcome::claim_if(u32::from(message.0) == PF_VECTOR_OTHER)
     }
 
     fn dpc(&self, message: MsixVector, _context: &mut DpcContext<'_>) {
@@ -302,9 +286,7 @@ pub fn bring_up(
     // The register BAR is the first memory resource of at least the generation's BAR size
     // (82576 datasheet 9.2.2: BAR0 128 KiB memory; the MSI-X BAR3 is 16 KiB).
     let bar = context
-        .memory_resources()
-        .into_iter()
-        .find(|resource| resource.length >= PF_REGISTER_BAR_SIZE)
+        .memory_resource_at_least(PF_REGISTER_BAR_SIZE)
         .ok_or(BringUpError::NoRegisterBar)?;
     if context.message_count() == 0 {
         return Err(BringUpError::NoMsix);

@@ -29,7 +29,6 @@ use ndis::sync::PassiveExclusive;
 use ndis::time::PassiveClock;
 use ndis::timer::{Timer, TimerControl, TimerHandler, WorkHandler, WorkItem};
 use ndis::{NdisError, NdisResult};
-use ndis_abi::*;
 
 /// The VF's register window, shared by the mailbox and the interrupt.
 pub type VfIo = Arc<IoSpace>;
@@ -83,18 +82,7 @@ impl From<NdisError> for VfBringUpError {
 /// NDIS's view of VTSTATUS (the VF's read-only copy of the PF's STATUS).
 fn link_state_of(status: u32) -> LinkState {
     let link = igb::pf_device::LinkStatus::from_status(status);
-    if !link.up {
-        return LinkState::DISCONNECTED;
-    }
-    LinkState {
-        connect_state: MediaConnectStateConnected,
-        speed: u64::from(link.speed_mbps) * 1_000_000,
-        duplex: if link.full_duplex {
-            MediaDuplexStateFull
-        } else {
-            MediaDuplexStateHalf
-        },
-    }
+    LinkState::from_link(link.up, link.speed_mbps, link.full_duplex)
 }
 
 /// What the interrupt, the work item and the OID path share.
@@ -127,6 +115,10 @@ impl VfShared {
         }
         let outcome = self.link.try_with(|link| {
             let events = link.poll_events();
+            if matches!(&events, Ok(events) if events.reinitialised.is_some()) {
+                // The PF forgot everything: ask for the frame size again.
+                let _ = link.set_lpe(DEFAULT_MAX_FRAME);
+            }
             (events, link.state())
         });
         let Some((events, state)) = outcome else {
@@ -147,8 +139,6 @@ impl VfShared {
                     self.reconnects.fetch_add(1, Ordering::Relaxed);
                     // A PF reset also reset the VF's interrupt routing.
                     route_interrupts(&self.regs);
-                    // The PF forgot everything: ask for the frame size again.
-                    let _ = self.link.try_with(|link| link.set_lpe(DEFAULT_MAX_FRAME));
                 }
             }
             Err(VfLinkError::Mailbox(igb::mailbox::vf::VfMailboxError::DeviceGone)) => {
@@ -218,20 +208,15 @@ pub struct VfInterrupts {
 
 impl InterruptHandler for VfInterrupts {
     fn isr(&self, message: MsixVector) -> IsrOutcome {
-        if u32::from(message.0) == VF_VECTOR_OTHER {
-            IsrOutcome::CLAIMED_WITH_DPC
-        } else {
-            // Queue vectors are armed by the data path.
-            IsrOutcome::NOT_OURS
-        }
+        // Queue vectors are armed by the data path.
+        IsrOutcome::claim_if(u32::from(message.0) == VF_VECTOR_OTHER)
     }
 
     fn dpc(&self, message: MsixVector, _context: &mut DpcContext<'_>) {
         if u32::from(message.0) == VF_VECTOR_OTHER && !self.shared.removal.is_gone() {
-            // Everything the mailbox needs may wait: PASSIVE, in the work item.
-            if !self.service.queue() {
-                // Already queued: its run sees this event too and unmasks after.
-            }
+            // Everything the mailbox needs may wait: PASSIVE, in the work item. If it is
+            // already queued, that run sees this event too and unmasks after.
+            self.service.queue();
         }
     }
 }
@@ -280,9 +265,7 @@ pub fn bring_up(
     make_core: impl FnOnce(MacAddr, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(VfHardware, MacAddr), VfBringUpError> {
     let bar = context
-        .memory_resources()
-        .into_iter()
-        .find(|resource| resource.length >= VF_REGISTER_BAR_SIZE)
+        .memory_resource_at_least(VF_REGISTER_BAR_SIZE)
         .ok_or(VfBringUpError::NoRegisterBar)?;
     if context.message_count() < VF_MESSAGES {
         return Err(VfBringUpError::NoMsix);

@@ -117,6 +117,23 @@ pub struct LinkState {
 }
 
 impl LinkState {
+    /// The state of an Ethernet link the hardware reports (`speed_mbps` in Mb/s).
+    #[must_use]
+    pub const fn from_link(up: bool, speed_mbps: u32, full_duplex: bool) -> Self {
+        if !up {
+            return Self::DISCONNECTED;
+        }
+        Self {
+            connect_state: MediaConnectStateConnected,
+            speed: speed_mbps as u64 * 1_000_000,
+            duplex: if full_duplex {
+                MediaDuplexStateFull
+            } else {
+                MediaDuplexStateHalf
+            },
+        }
+    }
+
     /// No hardware link known (the skeleton's honest answer before the hardware layer runs).
     pub const DISCONNECTED: Self = Self {
         connect_state: MediaConnectStateDisconnected,

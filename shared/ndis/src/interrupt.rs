@@ -44,6 +44,16 @@ impl IsrOutcome {
         claimed: false,
         queue_dpc: false,
     };
+
+    /// Claimed with the DPC queued when `ours`, else not ours.
+    #[must_use]
+    pub const fn claim_if(ours: bool) -> Self {
+        if ours {
+            Self::CLAIMED_WITH_DPC
+        } else {
+            Self::NOT_OURS
+        }
+    }
 }
 
 /// The interrupt work of an adapter. Implemented by the driver; runs concurrently on several

@@ -150,6 +150,15 @@ impl InitContext {
             .collect()
     }
 
+    /// The first memory resource of at least `length` bytes (a device's register BAR, told
+    /// apart from smaller ones such as the MSI-X table BAR).
+    #[must_use]
+    pub fn memory_resource_at_least(&self, length: u32) -> Option<MemoryResource> {
+        self.memory_resources()
+            .into_iter()
+            .find(|resource| resource.length >= length)
+    }
+
     /// MSI/MSI-X messages NDIS granted (0 when only a line interrupt was assigned).
     #[must_use]
     pub fn message_count(&self) -> u32 {
