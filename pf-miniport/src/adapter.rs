@@ -3,8 +3,8 @@
 //!
 //! The hardware is real (see [`crate::hardware`]): MAC from the NVM, link from the PHY with
 //! link-change indications, hardware statistics. The data path is not built yet, so every send
-//! is completed with the status that says why it was not carried (`NDIS_STATUS_PAUSED` or
-//! `NDIS_STATUS_MEDIA_DISCONNECTED`). The NIC-switch / SR-IOV OIDs arrive with the
+//! is completed with the status that says why it was not carried (`NDIS_STATUS_PAUSED`,
+//! `NDIS_STATUS_MEDIA_DISCONNECTED`, or `NDIS_STATUS_FAILURE` with a link). The NIC-switch / SR-IOV OIDs arrive with the
 //! control-plane work and are therefore not in the supported OID list yet.
 
 extern crate alloc;

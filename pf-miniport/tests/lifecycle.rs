@@ -42,7 +42,7 @@ fn surprise_removal_with_no_violations() {
 }
 
 #[test]
-fn sends_are_refused_honestly_while_paused_and_without_a_link() {
+fn sends_are_refused_honestly_while_paused_without_a_link_and_without_a_data_path() {
     let driver = load();
     let testbed = Testbed::new(Generation::I82576);
     testbed.set_link(false);
@@ -70,6 +70,17 @@ fn sends_are_refused_honestly_while_paused_and_without_a_link() {
             .all(|completion| completion.status == NDIS_STATUS_MEDIA_DISCONNECTED),
         "{running:?}"
     );
+    // With a link but no data path yet, the send fails rather than claiming no media.
+    testbed.set_link(true);
+    let up = igb_testbed::wait_for_link_indications(&adapter, timeout, |s| {
+        s.last()
+            .is_some_and(|state| state.connect_state == MediaConnectStateConnected)
+    });
+    assert!(!up.is_empty(), "link up indicated");
+    adapter.send(&[&frame[..]]);
+    let linked = adapter.wait_send_completions(1, timeout);
+    assert_eq!(linked.len(), 1);
+    assert_eq!(linked[0].status, NDIS_STATUS_FAILURE, "{linked:?}");
     assert_no_violations(&adapter.finish());
 }
 

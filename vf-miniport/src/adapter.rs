@@ -6,8 +6,10 @@
 //! the hardware and the current pointer (N/initializing-a-vf-miniport-driver.md; requirements
 //! doc §2.1 and §6 item 1 on the conflicting flag guidance).
 //!
-//! Walking-skeleton status: no hardware yet; media disconnected, sends refused with
-//! `NDIS_STATUS_MEDIA_DISCONNECTED`.
+//! The hardware is real (see [`crate::hardware`]): the mailbox handshake gives the MAC, the
+//! link follows VTSTATUS and PF resets. The data path is not built yet, so sends are refused
+//! with the status that says why (`NDIS_STATUS_PAUSED`, `NDIS_STATUS_MEDIA_DISCONNECTED`, or
+//! `NDIS_STATUS_FAILURE` with a link).
 
 extern crate alloc;
 

@@ -138,12 +138,15 @@ impl AdapterCore {
     }
 
     /// Completes sends the data path cannot carry: `NDIS_STATUS_PAUSED` while not running
-    /// (N/pausing-an-adapter.md), `NDIS_STATUS_MEDIA_DISCONNECTED` without a link.
+    /// (N/pausing-an-adapter.md), `NDIS_STATUS_MEDIA_DISCONNECTED` without a link, and
+    /// `NDIS_STATUS_FAILURE` with a link but no data path to carry them.
     pub fn refuse_sends(&self, chain: NblChain, flags: ULONG) {
         let status = if !self.lifecycle.accepts_sends() {
             NDIS_STATUS_PAUSED
-        } else {
+        } else if self.link().connect_state != MediaConnectStateConnected {
             NDIS_STATUS_MEDIA_DISCONNECTED
+        } else {
+            NDIS_STATUS_FAILURE
         };
         let refused = chain.len() as u64;
         self.counters
