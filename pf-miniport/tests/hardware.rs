@@ -2,12 +2,12 @@
 //! from the PHY with link-change indications, hardware statistics, bad hardware, and a clean
 //! halt, on both the 82576 and the I350.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use igb::ids::Generation;
-use igb_testbed::Testbed;
+use igb_testbed::{Testbed, wait_for_link_indications};
 use ndis_abi::*;
-use ndis_emu::{EmuAdapter, EmuDriver, assert_no_violations};
+use ndis_emu::{EmuDriver, assert_no_violations};
 
 const GENERATIONS: [Generation; 2] = [Generation::I82576, Generation::I350];
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -17,37 +17,8 @@ fn load() -> EmuDriver {
         .expect("DriverEntry registers the PF miniport")
 }
 
-/// The `NDIS_LINK_STATE` indications so far, as (connect state, speed bps, duplex).
-fn link_indications(adapter: &EmuAdapter) -> Vec<(i32, u64, i32)> {
-    adapter
-        .status_indications()
-        .into_iter()
-        .filter(|indication| indication.code == NDIS_STATUS_LINK_STATE)
-        .filter_map(|indication| {
-            let buffer = &indication.buffer;
-            (buffer.len() >= 24).then(|| {
-                let connect = i32::from_le_bytes(buffer[4..8].try_into().expect("4 bytes"));
-                let duplex = i32::from_le_bytes(buffer[8..12].try_into().expect("4 bytes"));
-                let speed = u64::from_le_bytes(buffer[16..24].try_into().expect("8 bytes"));
-                (connect, speed, duplex)
-            })
-        })
-        .collect()
-}
-
-fn wait_for_link_indications(adapter: &EmuAdapter, count: usize) -> Vec<(i32, u64, i32)> {
-    let start = Instant::now();
-    loop {
-        let indications = link_indications(adapter);
-        if indications.len() >= count || start.elapsed() > TIMEOUT {
-            return indications;
-        }
-        std::thread::sleep(Duration::from_millis(2));
-    }
-}
-
 #[test]
-fn pf_reports_the_nvm_mac_and_the_models_link_then_indicates_flips_and_halts_clean() {
+fn pf_reports_its_permanent_mac_and_the_models_link_then_indicates_flips_and_halts_clean() {
     for generation in GENERATIONS {
         let driver = load();
         let testbed = Testbed::new(generation);
@@ -72,18 +43,24 @@ fn pf_reports_the_nvm_mac_and_the_models_link_then_indicates_flips_and_halts_cle
         adapter.restart();
 
         testbed.set_link(false);
-        let down = wait_for_link_indications(&adapter, 1);
+        let down = wait_for_link_indications(&adapter, TIMEOUT, |s| !s.is_empty());
         assert_eq!(
-            down.last().map(|state| state.0),
+            down.last().map(|state| state.connect_state),
             Some(MediaConnectStateDisconnected),
             "{generation:?}: {down:?}"
         );
         testbed.set_link(true);
-        let up = wait_for_link_indications(&adapter, 2);
+        let up = wait_for_link_indications(&adapter, TIMEOUT, |s| s.len() >= 2);
         let last = up.last().copied().expect("an up indication");
-        assert_eq!(last.0, MediaConnectStateConnected, "{generation:?}: {up:?}");
-        assert_eq!(last.1, 1_000_000_000, "{generation:?}: 1000 Mb/s: {up:?}");
-        assert_eq!(last.2, MediaDuplexStateFull, "{generation:?}: {up:?}");
+        assert_eq!(
+            last.connect_state, MediaConnectStateConnected,
+            "{generation:?}: {up:?}"
+        );
+        assert_eq!(
+            last.speed, 1_000_000_000,
+            "{generation:?}: 1000 Mb/s: {up:?}"
+        );
+        assert_eq!(last.duplex, MediaDuplexStateFull, "{generation:?}: {up:?}");
 
         assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
         assert_no_violations(&driver.unload());
@@ -143,5 +120,101 @@ fn surprise_removal_while_running_releases_everything() {
         .expect("InitializeEx succeeds");
     adapter.restart();
     assert_no_violations(&adapter.surprise_remove());
+    assert_no_violations(&driver.unload());
+}
+
+/// Puts `mac` into RAR0, as a stale or different auto-loaded address, before the driver runs.
+fn write_rar0(testbed: &Testbed, mac: [u8; 6]) {
+    use hw_platform::Mmio;
+    let generation = testbed.device().generation();
+    let (low, high) = igb::filters::RarEntry::new(mac, igb::regs::PoolMask(1)).encode();
+    let bar = testbed.device().pf_bar();
+    let ral = igb::regs::pf::ral(generation, 0).expect("RAR0");
+    let rah = igb::regs::pf::rah(generation, 0).expect("RAR0");
+    bar.write32(ral.offset(), low);
+    bar.write32(rah.offset(), high);
+}
+
+const STALE_RAR0: [u8; 6] = [0x02, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE];
+
+#[test]
+fn the_permanent_mac_comes_from_the_nvm_and_rar0_only_when_the_nvm_checksum_is_bad() {
+    let driver = load();
+    for generation in GENERATIONS {
+        // A good NVM wins over whatever RAR0 holds.
+        let testbed = Testbed::new(generation);
+        write_rar0(&testbed, STALE_RAR0);
+        let adapter = driver
+            .add_adapter(testbed.pf_config())
+            .expect("InitializeEx succeeds");
+        let general = adapter.attributes().general.expect("general attributes");
+        assert_eq!(
+            general.permanent_mac,
+            igb_model::DEFAULT_MAC,
+            "{generation:?}"
+        );
+        assert_no_violations(&adapter.finish());
+
+        // A bad checksum: the NVM is not trusted; the auto-loaded RAR0 is the fallback.
+        let testbed = Testbed::build(igb_model::Device::builder(generation).nvm_checksum_bad());
+        write_rar0(&testbed, STALE_RAR0);
+        let adapter = driver
+            .add_adapter(testbed.pf_config())
+            .expect("InitializeEx succeeds with the RAR0 fallback");
+        let general = adapter.attributes().general.expect("general attributes");
+        assert_eq!(general.permanent_mac, STALE_RAR0, "{generation:?}");
+        assert_eq!(general.current_mac, STALE_RAR0, "{generation:?}");
+        assert_no_violations(&adapter.finish());
+
+        // Neither: initialization fails with a clear status and releases everything.
+        let testbed = Testbed::build(igb_model::Device::builder(generation).nvm_checksum_bad());
+        write_rar0(&testbed, [0xFF; 6]);
+        let error = driver
+            .add_adapter(testbed.pf_config())
+            .err()
+            .expect("no usable MAC, no adapter");
+        assert_eq!(
+            error.status, NDIS_STATUS_ADAPTER_NOT_FOUND,
+            "{generation:?}"
+        );
+        assert_no_violations(&error.violations);
+    }
+    assert_no_violations(&driver.unload());
+}
+
+/// Registers read all-ones from the n-th read on (surprise removal at every point of
+/// initialization, and past it): each attempt either fails with a clear status having
+/// released everything, or comes up and halts cleanly. Nothing panics or hangs.
+#[test]
+fn all_ones_at_any_register_read_during_init_fails_cleanly_or_halts_cleanly() {
+    let driver = load();
+    let mut failures = 0;
+    let mut successes = 0;
+    for reads in 0..400u64 {
+        let testbed = Testbed::new(Generation::I82576);
+        testbed.device().fail_reads_after(reads);
+        match driver.add_adapter(testbed.pf_config()) {
+            Ok(adapter) => {
+                successes += 1;
+                adapter.restart();
+                assert_no_violations(&adapter.halt(NdisHaltDeviceSurpriseRemoved));
+            }
+            Err(error) => {
+                failures += 1;
+                assert!(
+                    [NDIS_STATUS_ADAPTER_NOT_FOUND, NDIS_STATUS_DEVICE_FAILED]
+                        .contains(&error.status),
+                    "after {reads} reads: status {:#x}",
+                    error.status
+                );
+                assert_no_violations(&error.violations);
+            }
+        }
+    }
+    // The sweep covered the whole initialization: early cut-offs fail, late ones succeed.
+    assert!(
+        failures > 0 && successes > 0,
+        "{failures} failed, {successes} came up"
+    );
     assert_no_violations(&driver.unload());
 }

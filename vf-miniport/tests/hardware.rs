@@ -5,6 +5,8 @@
 
 use std::time::{Duration, Instant};
 
+use igb_testbed::wait_for_link_indications;
+
 use igb::ids::Generation;
 use igb_testbed::{HostPf, Testbed};
 use ndis_abi::*;
@@ -18,28 +20,13 @@ fn load() -> EmuDriver {
         .expect("DriverEntry registers the VF miniport")
 }
 
-fn connect_states(adapter: &EmuAdapter) -> Vec<i32> {
-    adapter
-        .status_indications()
-        .into_iter()
-        .filter(|indication| indication.code == NDIS_STATUS_LINK_STATE)
-        .filter_map(|indication| {
-            let buffer = &indication.buffer;
-            (buffer.len() >= 8)
-                .then(|| i32::from_le_bytes(buffer[4..8].try_into().expect("4 bytes")))
-        })
-        .collect()
-}
-
-fn wait_for(adapter: &EmuAdapter, predicate: impl Fn(&[i32]) -> bool) -> Vec<i32> {
-    let start = Instant::now();
-    loop {
-        let states = connect_states(adapter);
-        if predicate(&states) || start.elapsed() > TIMEOUT {
-            return states;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
+fn connect_states(adapter: &EmuAdapter, done: impl Fn(&[i32]) -> bool) -> Vec<i32> {
+    let states = |indications: &[igb_testbed::LinkIndication]| -> Vec<i32> {
+        indications.iter().map(|i| i.connect_state).collect()
+    };
+    states(&wait_for_link_indications(adapter, TIMEOUT, |i| {
+        done(&states(i))
+    }))
 }
 
 #[test]
@@ -60,7 +47,7 @@ fn vf_gets_the_admin_mac_from_the_handshake_and_survives_a_pf_reset() {
         adapter.restart();
 
         host.reset_pf(&testbed).expect("PF reset under the VF");
-        let states = wait_for(&adapter, |states| {
+        let states = connect_states(&adapter, |states| {
             states
                 .iter()
                 .position(|state| *state == MediaConnectStateDisconnected)

@@ -4,8 +4,14 @@
 //! * MMIO: the emulator routes a driver's register access (the one register primitive, on an
 //!   `NdisMMapIoSpace` range) to [`FunctionBackend::mmio_read32`], which reaches the model's PF
 //!   or VF BAR0. The MSI-X BAR (BAR3) is not modelled: NDIS programs the MSI-X table itself.
-//! * PCI configuration space: the model's, per function, when it has one; otherwise a header
-//!   with the function's identity (vendor, device, revision), so PCI-id checks work.
+//! * PCI configuration space: the model's, per function (the SR-IOV capability is how
+//!   `NdisMEnableVirtualization` creates the VFs). A VF's vendor and device id read 0xFFFF on
+//!   the bus (PCIe SR-IOV 1.1 §3.4.1.1); in a Hyper-V guest the virtual PCI bus presents the VF
+//!   device id from the PF's capability instead, and so does the testbed for a VF adapter.
+//! * DMA: the model's DMA goes to the emulator's one fake physical address space (shared
+//!   memory and scatter/gather lists the drivers got from NDIS), through the PF adapter's
+//!   [`DevicePort`] (or, before a PF adapter exists, the first VF adapter's), so a device access
+//!   outside a live mapping is an emulator rule violation on that adapter.
 //! * Interrupts: the model's MSI-X messages go to the emulator's [`ndis_emu::DevicePort`] of
 //!   the function's adapter, which never blocks (a register write inside a DPC that raises an
 //!   interrupt queues it).
@@ -36,6 +42,35 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Default)]
 struct Ports {
     by_function: Mutex<BTreeMap<FunctionKey, DevicePort>>,
+}
+
+impl Ports {
+    /// The port DMA goes through: the PF's if its adapter exists, else any VF's.
+    fn dma_port(&self) -> Option<DevicePort> {
+        lock(&self.by_function).values().next().cloned()
+    }
+}
+
+/// The model's DMA bus: the emulator's address space. Called with the model's lock held; the
+/// emulator's DMA never calls back into the model.
+struct EmulatorDma {
+    ports: Arc<Ports>,
+}
+
+impl igb_model::DmaBus for EmulatorDma {
+    fn read(&self, addr: u64, out: &mut [u8]) -> Result<(), igb_model::DmaFault> {
+        match self.ports.dma_port() {
+            Some(port) if port.dma_read(addr, out) => Ok(()),
+            _ => Err(igb_model::DmaFault::new(addr, out.len())),
+        }
+    }
+
+    fn write(&self, addr: u64, data: &[u8]) -> Result<(), igb_model::DmaFault> {
+        match self.ports.dma_port() {
+            Some(port) if port.dma_write(addr, data) => Ok(()),
+            _ => Err(igb_model::DmaFault::new(addr, data.len())),
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -69,16 +104,24 @@ impl std::fmt::Debug for Testbed {
 }
 
 impl Testbed {
-    /// A device of `generation` (default MAC, link up, no VFs), wired for interrupts.
+    /// A device of `generation` (default MAC, link partner present, no VFs), wired for
+    /// interrupts and DMA. As on hardware, the MAC link needs CTRL.SLU (a driver that never
+    /// starts the link gets none).
     #[must_use]
     pub fn new(generation: Generation) -> Self {
-        Self::with_device(Device::new(generation))
+        Self::build(Device::builder(generation))
     }
 
-    /// Wires an existing model device.
+    /// A device from `builder` (e.g. a bad NVM checksum), wired like [`Self::new`]. The
+    /// builder's DMA bus is replaced by the emulator's.
     #[must_use]
-    pub fn with_device(device: Device) -> Self {
+    pub fn build(builder: igb_model::DeviceBuilder) -> Self {
         let ports = Arc::new(Ports::default());
+        let device = builder
+            .dma_bus(Arc::new(EmulatorDma {
+                ports: Arc::clone(&ports),
+            }))
+            .build();
         let hook_ports = Arc::clone(&ports);
         device.set_interrupt_hook(Some(Arc::new(move |function, vector| {
             let port = lock(&hook_ports.by_function)
@@ -188,33 +231,16 @@ pub struct FunctionBackend {
     ports: Arc<Ports>,
 }
 
-impl FunctionBackend {
-    fn identity_header(&self, offset: u32, buf: &mut [u8]) -> usize {
-        let generation = self.device.generation();
-        let device_id = match self.function {
-            Function::Pf => pf_device_id(generation),
-            Function::Vf(_) => vf_device_id(generation),
-        };
-        let mut header = [0u8; 64];
-        header[0..2].copy_from_slice(&0x8086u16.to_le_bytes());
-        header[2..4].copy_from_slice(&device_id.to_le_bytes());
-        header[8] = 1;
-        // Class code: Ethernet controller (02 00 00).
-        header[11] = 0x02;
-        let Ok(start) = usize::try_from(offset) else {
-            return 0;
-        };
-        let Some(end) = start.checked_add(buf.len()) else {
-            return 0;
-        };
-        if end > header.len() {
-            // Beyond the synthesized header: zeros, as an absent capability list reads.
-            buf.fill(0);
-            return buf.len().min(4096usize.saturating_sub(start));
-        }
-        buf.copy_from_slice(&header[start..end]);
-        buf.len()
-    }
+/// Offset of a type-0 header's vendor id and device id (PCI 3.0 §6.2.1).
+const ID_REGISTERS: std::ops::Range<usize> = 0..4;
+
+/// What a Hyper-V guest's virtual PCI bus shows as a VF's vendor/device id (the VF's own
+/// registers read 0xFFFF).
+fn guest_visible_ids(generation: Generation) -> [u8; 4] {
+    let mut ids = [0u8; 4];
+    ids[..2].copy_from_slice(&igb::ids::INTEL_VENDOR_ID.to_le_bytes());
+    ids[2..].copy_from_slice(&vf_device_id(generation).to_le_bytes());
+    ids
 }
 
 impl HardwareBackend for FunctionBackend {
@@ -246,7 +272,45 @@ impl HardwareBackend for FunctionBackend {
     }
 
     fn config_read(&self, offset: u32, buf: &mut [u8]) -> usize {
-        self.identity_header(offset, buf)
+        let read = self.device.config_read(self.function, offset, buf);
+        if let Function::Vf(_) = self.function {
+            // The guest's view: overlay the ids on whatever part of bytes 0..4 was read.
+            let ids = guest_visible_ids(self.device.generation());
+            let start = usize::try_from(offset).unwrap_or(usize::MAX);
+            for (index, byte) in buf.iter_mut().take(read).enumerate() {
+                let Some(position) = start.checked_add(index) else {
+                    break;
+                };
+                if ID_REGISTERS.contains(&position) {
+                    *byte = ids[position];
+                }
+            }
+        }
+        read
+    }
+
+    fn config_write(&self, offset: u32, data: &[u8]) -> usize {
+        self.device.config_write(self.function, offset, data)
+    }
+
+    /// The PF's access to its VF's configuration space (`NdisMGetVirtualFunctionBusData`): the
+    /// raw VF function, as the bus shows it.
+    fn vf_config_read(&self, vf: u16, offset: u32, buf: &mut [u8]) -> usize {
+        match (self.function, u8::try_from(vf)) {
+            (Function::Pf, Ok(vf)) => self.device.config_read(Function::Vf(vf), offset, buf),
+            _ => 0,
+        }
+    }
+
+    fn vf_config_write(&self, vf: u16, offset: u32, data: &[u8]) -> usize {
+        match (self.function, u8::try_from(vf)) {
+            (Function::Pf, Ok(vf)) => self.device.config_write(Function::Vf(vf), offset, data),
+            _ => 0,
+        }
+    }
+
+    fn dma_may_target(&self, physical: u64, len: u64) -> bool {
+        self.device.dma_may_target(physical, len)
     }
 }
 
@@ -302,6 +366,9 @@ impl HostPf {
             igb::pf_device::PfDevice::reset(device.pf_bar(), generation, None, &clock)
                 .map_err(HostPfError::Bringup)?;
         pf.configure_pools(num_vfs).map_err(HostPfError::Bringup)?;
+        // CTRL.SLU and autonegotiation; not waiting (the VF test waits for VTSTATUS itself).
+        pf.start_link(std::time::Duration::ZERO, &clock)
+            .map_err(HostPfError::Bringup)?;
         let mut mailbox = igb::mailbox::pf::PfMailbox::new(generation, usize::from(num_vfs))
             .map_err(HostPfError::Mailbox)?;
         mailbox.start(pf.regs());
@@ -370,6 +437,8 @@ impl HostPf {
         // Let the VFs notice the reset before the PF is ready again.
         std::thread::sleep(std::time::Duration::from_millis(50));
         pf.configure_pools(num_vfs).map_err(HostPfError::Bringup)?;
+        pf.start_link(std::time::Duration::ZERO, &clock)
+            .map_err(HostPfError::Bringup)?;
         state.mailbox.start(pf.regs());
         pf.enable_other_interrupt(0).map_err(HostPfError::Bringup)?;
         pf.announce_ready().map_err(HostPfError::Bringup)?;
@@ -387,5 +456,56 @@ impl Drop for HostPf {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// One `NDIS_STATUS_LINK_STATE` indication, decoded from its `NDIS_LINK_STATE` buffer.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LinkIndication {
+    /// `MediaConnectState`.
+    pub connect_state: i32,
+    /// `MediaDuplexState`.
+    pub duplex: i32,
+    /// `XmitLinkSpeed` (bits per second).
+    pub speed: u64,
+}
+
+/// The link-state indications an adapter made so far, in order.
+#[must_use]
+pub fn link_indications(adapter: &ndis_emu::EmuAdapter) -> Vec<LinkIndication> {
+    use std::mem::offset_of;
+    adapter
+        .status_indications()
+        .into_iter()
+        .filter(|indication| indication.code == ndis_abi::NDIS_STATUS_LINK_STATE)
+        .filter_map(|indication| {
+            let buffer = &indication.buffer;
+            let field = |offset: usize, len: usize| buffer.get(offset..offset + len);
+            let connect = field(offset_of!(ndis_abi::NDIS_LINK_STATE, MediaConnectState), 4)?;
+            let duplex = field(offset_of!(ndis_abi::NDIS_LINK_STATE, MediaDuplexState), 4)?;
+            let speed = field(offset_of!(ndis_abi::NDIS_LINK_STATE, XmitLinkSpeed), 8)?;
+            Some(LinkIndication {
+                connect_state: i32::from_le_bytes(connect.try_into().ok()?),
+                duplex: i32::from_le_bytes(duplex.try_into().ok()?),
+                speed: u64::from_le_bytes(speed.try_into().ok()?),
+            })
+        })
+        .collect()
+}
+
+/// Waits (bounded by `timeout`) until the adapter's link indications satisfy `done`; returns
+/// them either way, for the assertion.
+pub fn wait_for_link_indications(
+    adapter: &ndis_emu::EmuAdapter,
+    timeout: std::time::Duration,
+    done: impl Fn(&[LinkIndication]) -> bool,
+) -> Vec<LinkIndication> {
+    let start = std::time::Instant::now();
+    loop {
+        let indications = link_indications(adapter);
+        if done(&indications) || start.elapsed() > timeout {
+            return indications;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
     }
 }
