@@ -79,8 +79,25 @@ fn arm(
 
 /// A work item's routine (PASSIVE_LEVEL).
 pub trait WorkHandler: Send + Sync + 'static {
-    /// The queued work runs.
-    fn run(&self);
+    /// The queued work runs (PASSIVE). `work` queues another run, e.g. when this one stopped
+    /// at its budget with work left.
+    fn run(&self, work: &WorkControl<'_>);
+}
+
+/// What a running work routine may do to its own work item.
+pub struct WorkControl<'a> {
+    handle: NDIS_HANDLE,
+    state: &'a WorkState,
+    routine: NDIS_IO_WORKITEM_FUNCTION,
+    context: PVOID,
+}
+
+impl WorkControl<'_> {
+    /// Queues another run after this one (coalesced like [`WorkItem::queue`]; refused once the
+    /// work item is being freed). `true` if this call queued it.
+    pub fn requeue(&self) -> bool {
+        queue_work(self.handle, self.state, self.routine, self.context)
+    }
 }
 
 struct Shared<H> {
@@ -212,11 +229,39 @@ impl<H: TimerHandler> Drop for Timer<H> {
     }
 }
 
-struct WorkShared<H> {
-    handler: H,
+/// The flags a work item and its running routine share.
+struct WorkState {
     queued: AtomicBool,
     outstanding: AtomicU32,
     closed: AtomicBool,
+}
+
+struct WorkShared<H> {
+    handler: H,
+    handle: NDIS_HANDLE,
+    state: WorkState,
+}
+
+/// Queues `routine(context)` on the work item `handle` unless it is queued or closed.
+fn queue_work(
+    handle: NDIS_HANDLE,
+    state: &WorkState,
+    routine: NDIS_IO_WORKITEM_FUNCTION,
+    context: PVOID,
+) -> bool {
+    if state.closed.load(Ordering::Acquire)
+        || state
+            .queued
+            .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+    {
+        return false;
+    }
+    state.outstanding.fetch_add(1, Ordering::AcqRel);
+    // SAFETY: the work item is live and not queued (the flag says so); the context outlives
+    // the run (the owner's `drop` waits for `outstanding` to reach zero).
+    unsafe { NdisQueueIoWorkItem(handle, routine, context) };
+    true
 }
 
 /// An NDIS I/O work item with its handler; freed when dropped (PASSIVE) after the queued or
@@ -238,11 +283,17 @@ unsafe extern "system" fn work_routine<H: WorkHandler>(context: PVOID, _handle: 
     let Some(shared) = (unsafe { context.cast::<WorkShared<H>>().as_ref() }) else {
         return;
     };
-    shared.queued.store(false, Ordering::Release);
-    if !shared.closed.load(Ordering::Acquire) {
-        shared.handler.run();
+    shared.state.queued.store(false, Ordering::Release);
+    if !shared.state.closed.load(Ordering::Acquire) {
+        let work = WorkControl {
+            handle: shared.handle,
+            state: &shared.state,
+            routine: Some(work_routine::<H>),
+            context,
+        };
+        shared.handler.run(&work);
     }
-    shared.outstanding.fetch_sub(1, Ordering::AcqRel);
+    shared.state.outstanding.fetch_sub(1, Ordering::AcqRel);
 }
 
 impl<H: WorkHandler> WorkItem<H> {
@@ -257,9 +308,12 @@ impl<H: WorkHandler> WorkItem<H> {
             handle,
             shared: Some(Box::new(WorkShared {
                 handler,
-                queued: AtomicBool::new(false),
-                outstanding: AtomicU32::new(0),
-                closed: AtomicBool::new(false),
+                handle,
+                state: WorkState {
+                    queued: AtomicBool::new(false),
+                    outstanding: AtomicU32::new(0),
+                    closed: AtomicBool::new(false),
+                },
             })),
         })
     }
@@ -276,26 +330,13 @@ impl<H: WorkHandler> WorkItem<H> {
         let Some(shared) = self.shared.as_deref() else {
             return false;
         };
-        if shared.closed.load(Ordering::Acquire)
-            || shared
-                .queued
-                .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
-                .is_err()
-        {
-            return false;
-        }
-        shared.outstanding.fetch_add(1, Ordering::AcqRel);
         let context: *const WorkShared<H> = shared;
-        // SAFETY: the work item is live and not queued (the flag says so); the context is
-        // ours and outlives the run (see `drop`).
-        unsafe {
-            NdisQueueIoWorkItem(
-                self.handle,
-                Some(work_routine::<H>),
-                context.cast_mut().cast(),
-            );
-        };
-        true
+        queue_work(
+            self.handle,
+            &shared.state,
+            Some(work_routine::<H>),
+            context.cast_mut().cast(),
+        )
     }
 }
 
@@ -304,8 +345,8 @@ impl<H: WorkHandler> Drop for WorkItem<H> {
         let Some(shared) = self.shared.as_deref() else {
             return;
         };
-        shared.closed.store(true, Ordering::Release);
-        if wait_until_idle(&shared.outstanding) {
+        shared.state.closed.store(true, Ordering::Release);
+        if wait_until_idle(&shared.state.outstanding) {
             // SAFETY: the item is neither queued nor running; freed once.
             unsafe { NdisFreeIoWorkItem(self.handle) };
         } else if let Some(shared) = self.shared.take() {
