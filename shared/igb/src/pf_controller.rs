@@ -73,6 +73,12 @@ pub struct PfConfig {
     pub other_vector: u32,
     /// Link start policy.
     pub link: LinkStart,
+    /// Unmask the "other" causes at the end of [`PfController::bring_up`]. A miniport sets this
+    /// to `false` and calls [`PfController::enable_other_interrupt`] once NDIS has connected its
+    /// interrupt (`NdisMRegisterInterruptEx`): before that, MSI-X is not enabled in the
+    /// function's capability, and an unmasked cause could assert INTx on a line no one claims
+    /// (Linux `igb_open` also enables interrupts only after `request_irq`).
+    pub unmask_other_at_bring_up: bool,
 }
 
 impl PfConfig {
@@ -88,6 +94,7 @@ impl PfConfig {
             link: LinkStart::RestartAutoNegotiation {
                 timeout: Duration::from_secs(5),
             },
+            unmask_other_at_bring_up: true,
         }
     }
 }
@@ -239,10 +246,26 @@ impl<M: Mmio + Clone> PfController<M> {
             stats: PfControllerStats::default(),
         };
         controller.mailbox.start(controller.device.regs());
-        controller
-            .device
-            .enable_other_interrupt(controller.config.other_vector)?;
+        if controller.config.unmask_other_at_bring_up {
+            controller
+                .device
+                .enable_other_interrupt(controller.config.other_vector)?;
+        }
         Ok((controller, report))
+    }
+
+    /// Routes and unmasks the "other" causes (link, mailbox, VFLR) on the configured vector:
+    /// the last step of bring-up when [`PfConfig::unmask_other_at_bring_up`] is `false`.
+    /// Refused after [`Self::quiesce`].
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn enable_other_interrupt(&mut self) -> Result<(), PfControllerError> {
+        if self.phase == Phase::Quiesced {
+            return Err(PfControllerError::WrongPhase);
+        }
+        self.device
+            .enable_other_interrupt(self.config.other_vector)?;
+        Ok(())
     }
 
     /// Step 4 of the start order: sets CTRL_EXT.PFRSTD (RSTD in every VF mailbox, §2.1 step
@@ -307,6 +330,12 @@ impl<M: Mmio + Clone> PfController<M> {
         self.stats.other_interrupts = self.stats.other_interrupts.saturating_add(1);
         let regs = self.device.regs();
         let mut causes = OtherCauses::default();
+        if self.phase == Phase::Quiesced {
+            // A DPC that was already queued when the device was stopped: re-enabling the
+            // vector now would undo the quiesce.
+            self.stats.spurious_interrupts = self.stats.spurious_interrupts.saturating_add(1);
+            return causes;
+        }
         let Ok(icr_value) = self
             .device
             .acknowledge_other_interrupt(self.config.other_vector)

@@ -663,3 +663,41 @@ fn a_pf_reset_over_before_a_owed_handshake_still_counts() {
         "RSTD while a handshake was owed counts"
     );
 }
+
+/// A miniport unmasks the "other" causes only once NDIS has connected its interrupt
+/// (`unmask_other_at_bring_up: false`), and a DPC that runs after halt's quiesce must not
+/// re-enable the vector the quiesce masked.
+#[test]
+fn the_other_vector_is_unmasked_on_request_and_stays_masked_after_quiesce() {
+    let device = Device::new(GEN);
+    let clock = device.clock();
+    let config = PfConfig {
+        link: LinkStart::Leave,
+        unmask_other_at_bring_up: false,
+        ..PfConfig::new(GEN, 0)
+    };
+    let (mut pf, _) = PfController::bring_up(device.pf_bar(), config, &clock).unwrap();
+    let other = 1u32 << PF_VECTOR_OTHER;
+    assert_eq!(pf.regs().read(EIMS) & other, 0, "masked until asked");
+    assert_eq!(pf.regs().read(IMS) & icr::LSC, 0, "no cause unmasked yet");
+
+    pf.enable_other_interrupt().unwrap();
+    assert_ne!(pf.regs().read(EIMS) & other, 0);
+    assert_eq!(pf.regs().read(IMS) & icr::LSC, icr::LSC);
+
+    pf.quiesce().unwrap();
+    assert_eq!(pf.regs().read(EIMS) & other, 0);
+    // The late DPC: reports nothing, touches nothing.
+    device.set_link(false);
+    let causes = pf.on_other_interrupt();
+    assert_eq!(causes, OtherCauses::default());
+    assert_eq!(
+        pf.regs().read(EIMS) & other,
+        0,
+        "quiesce undone by a late DPC"
+    );
+    assert_eq!(
+        pf.enable_other_interrupt(),
+        Err(PfControllerError::WrongPhase)
+    );
+}
