@@ -42,6 +42,30 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(Default)]
 struct Ports {
     by_function: Mutex<BTreeMap<FunctionKey, DevicePort>>,
+    /// Register reads each function has left before it reads all-ones (see
+    /// [`Testbed::remove_function_after_reads`]).
+    reads_left: Mutex<BTreeMap<FunctionKey, u64>>,
+    /// Functions whose interrupts are lost (see [`Testbed::lose_interrupts`]).
+    losing: Mutex<std::collections::BTreeSet<FunctionKey>>,
+}
+
+impl Ports {
+    /// Counts one BAR read of `function`; `false` once the function is gone.
+    fn take_read(&self, function: FunctionKey) -> bool {
+        let mut reads_left = lock(&self.reads_left);
+        match reads_left.get_mut(&function) {
+            None => true,
+            Some(0) => false,
+            Some(left) => {
+                *left -= 1;
+                true
+            }
+        }
+    }
+
+    fn is_gone(&self, function: FunctionKey) -> bool {
+        lock(&self.reads_left).get(&function) == Some(&0)
+    }
 }
 
 impl Ports {
@@ -124,14 +148,38 @@ impl Testbed {
             .build();
         let hook_ports = Arc::clone(&ports);
         device.set_interrupt_hook(Some(Arc::new(move |function, vector| {
-            let port = lock(&hook_ports.by_function)
-                .get(&FunctionKey::from(function))
-                .cloned();
+            let key = FunctionKey::from(function);
+            if lock(&hook_ports.losing).contains(&key) {
+                return;
+            }
+            let port = lock(&hook_ports.by_function).get(&key).cloned();
             if let Some(port) = port {
                 port.raise(u32::from(vector.0));
             }
         })));
         Self { device, ports }
+    }
+
+    /// From the `reads`-th BAR read of `function` on (0: at once), that function alone reads
+    /// all-ones and drops writes: the VF pulled out of the guest (Hyper-V revokes the virtual
+    /// PCI device; igb-hardware.md, netvsc-datapath.md) or the PF's slot removed, while the rest
+    /// of the device (the host PF serving the mailbox) keeps working. Unlike
+    /// [`Device::fail_reads_after`], other functions' reads (a PF thread's) do not count, so a
+    /// sweep over `reads` is deterministic.
+    pub fn remove_function_after_reads(&self, function: Function, reads: u64) {
+        lock(&self.ports.reads_left).insert(FunctionKey::from(function), reads);
+    }
+
+    /// While `lose` is set, the model's MSI-X messages for `function` never reach its adapter
+    /// (a lost interrupt, as a misprogrammed or remapped interrupt would do): what the driver's
+    /// watchdog must still catch.
+    pub fn lose_interrupts(&self, function: Function, lose: bool) {
+        let mut losing = lock(&self.ports.losing);
+        if lose {
+            losing.insert(FunctionKey::from(function));
+        } else {
+            losing.remove(&FunctionKey::from(function));
+        }
     }
 
     /// The model.
@@ -252,6 +300,9 @@ impl HardwareBackend for FunctionBackend {
         let Ok(offset) = u32::try_from(offset) else {
             return u32::MAX;
         };
+        if !self.ports.take_read(FunctionKey::from(self.function)) {
+            return u32::MAX;
+        }
         match (bar, self.function) {
             (0, Function::Pf) => self.device.pf_bar().read32(offset),
             (0, Function::Vf(vf)) => self.device.vf_bar(vf).read32(offset),
@@ -264,6 +315,9 @@ impl HardwareBackend for FunctionBackend {
         let Ok(offset) = u32::try_from(offset) else {
             return;
         };
+        if self.ports.is_gone(FunctionKey::from(self.function)) {
+            return;
+        }
         match (bar, self.function) {
             (0, Function::Pf) => self.device.pf_bar().write32(offset, value),
             (0, Function::Vf(vf)) => self.device.vf_bar(vf).write32(offset, value),
@@ -272,6 +326,11 @@ impl HardwareBackend for FunctionBackend {
     }
 
     fn config_read(&self, offset: u32, buf: &mut [u8]) -> usize {
+        if self.ports.is_gone(FunctionKey::from(self.function)) {
+            // A removed function answers configuration reads with all-ones too.
+            buf.fill(0xFF);
+            return buf.len();
+        }
         let read = self.device.config_read(self.function, offset, buf);
         if let Function::Vf(_) = self.function {
             // The guest's view: overlay the ids on whatever part of bytes 0..4 was read.
