@@ -209,10 +209,9 @@ impl MiniportAdapter for PfAdapter {
         let hardware = self.hardware.lock().take();
         if let Some(hardware) = hardware {
             hardware.shared.core.lifecycle.set(AdapterState::Halted);
-            // Quiesce first (no DMA in flight), then drop in order: interrupt, work item,
-            // registers, DMA (see PfHardware).
-            hardware.quiesce();
-            drop(hardware);
+            // Interrupts off, handlers gone, device quiesced (no DMA in flight), then the
+            // registers and DMA released (see PfHardware::halt).
+            hardware.halt();
         }
     }
 
@@ -288,7 +287,7 @@ impl MiniportAdapter for PfAdapter {
     fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {
         // Shutdown may run at high IRQL: only stop the device's DMA (no waits).
         if let Some(hardware) = self.hardware.lock().as_ref() {
-            hardware.quiesce();
+            hardware.stop_now();
         }
     }
 }

@@ -9,23 +9,38 @@
 //! vector; PFRSTD. Nothing here waits for link: a PHY that never links leaves the adapter
 //! initialized and media-disconnected.
 //!
-//! IRQL: the ISR only claims the message (EIAM auto-masks the vector); the DPC reads ICR and
-//! STATUS (no polling) and queues a work item for anything that may wait (the mailbox service
-//! polls up to 10 ms per request), which runs at PASSIVE.
+//! The hardware sequences are `igb::pf_controller::PfController`'s (the same ones the QEMU
+//! tier runs against Linux igbvf): bring-up, the "other" interrupt split by IRQL, the mailbox
+//! service, quiesce. The miniport adds what NDIS needs around them.
+//!
+//! IRQL: the ISR only claims the message (EIAM auto-masks the vector). The DPC runs the
+//! controller's DISPATCH-safe half (`on_other_interrupt`: ICR, MBVFICR, VFLRE, STATUS, no
+//! poll) and queues the I/O work item for the mailbox service, which may poll a VF's buffer
+//! lock for 10 ms per request (igb-hardware.md §5.4) and so runs at PASSIVE. The controller is
+//! never waited for: if the work item holds it when the DPC runs, the DPC leaves the interrupt
+//! (still auto-masked, its ICR causes latched) to the work item, which handles it before it
+//! releases the controller. A 2 s watchdog timer queues the same work item, which folds the
+//! clear-on-read statistics registers into the 64-bit totals (a 32-bit packet counter wraps
+//! in under an hour at line rate) and catches a lost link or mailbox interrupt.
 
 extern crate alloc;
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::time::Duration;
 
 use hw_platform::MsixVector;
 use igb::filters::MacAddr;
 use igb::ids::Generation;
 use igb::interrupts::PF_VECTOR_OTHER;
 use igb::nvm::{LanFunction, MacSource, apply_override, read_pf_permanent_mac};
-use igb::pf_device::{LinkStatus, PfDevice, PfInitError};
+use igb::pf_controller::{
+    LinkStart, OtherCauses, PfConfig, PfController, PfControllerError, PfControllerStats,
+};
+use igb::pf_device::{LinkStatus, PfInitError};
 use igb::phy::{LinkSettings, configure_link};
-use igb::regs::pf::{self, icr};
+use igb::regs::PfRegisters;
+use igb::regs::pf;
 use igb::removal::RemovalLatch;
 use igb::stats::PfStatsAccumulator;
 use ndis::adapter::AdapterCore;
@@ -34,9 +49,9 @@ use ndis::ethernet::{DeviceStatistics, LinkState};
 use ndis::interrupt::{DpcContext, Interrupt, InterruptHandler, IsrOutcome};
 use ndis::io::IoSpace;
 use ndis::miniport::InitContext;
-use ndis::sync::SpinLock;
+use ndis::sync::{PassiveExclusive, SpinLock};
 use ndis::time::PassiveClock;
-use ndis::timer::{WorkHandler, WorkItem};
+use ndis::timer::{Timer, TimerControl, TimerHandler, WorkControl, WorkHandler, WorkItem};
 use ndis::{NdisError, NdisResult};
 
 /// The PF's register window: the BAR mapping, shared by the controller and the interrupt.
@@ -48,6 +63,9 @@ const PF_REGISTER_BAR_SIZE: u32 = 0x2_0000;
 /// The largest frame one SG list maps (a 64 KiB LSO send plus headers).
 const MAX_SG_MAPPING: u32 = 0x1_0000 + 0x200;
 
+/// How often the watchdog runs the service work item (statistics, link, mailbox).
+pub const WATCHDOG_PERIOD: Duration = Duration::from_secs(2);
+
 /// Why the PF could not come up, for the log and the status NDIS gets.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum BringUpError {
@@ -57,6 +75,8 @@ pub enum BringUpError {
     NoMsix,
     /// The hardware sequence failed.
     Hardware(PfInitError),
+    /// The controller refused the configuration (a driver bug, not the device's).
+    Controller(PfControllerError),
     /// Neither the NVM nor RAL0/RAH0 hold a usable MAC.
     NoPermanentMac,
     /// An NDIS call failed.
@@ -70,8 +90,11 @@ impl BringUpError {
         match self {
             Self::NoRegisterBar | Self::NoPermanentMac => NdisError::ADAPTER_NOT_FOUND,
             Self::NoMsix => NdisError::RESOURCES,
-            Self::Hardware(PfInitError::DeviceGone(_)) => NdisError::ADAPTER_NOT_FOUND,
-            Self::Hardware(_) => NdisError::DEVICE_FAILED,
+            Self::Hardware(PfInitError::DeviceGone(_))
+            | Self::Controller(PfControllerError::Init(PfInitError::DeviceGone(_))) => {
+                NdisError::ADAPTER_NOT_FOUND
+            }
+            Self::Hardware(_) | Self::Controller(_) => NdisError::DEVICE_FAILED,
             Self::Ndis(error) => error,
         }
     }
@@ -86,6 +109,15 @@ impl From<NdisError> for BringUpError {
 impl From<PfInitError> for BringUpError {
     fn from(error: PfInitError) -> Self {
         Self::Hardware(error)
+    }
+}
+
+impl From<PfControllerError> for BringUpError {
+    fn from(error: PfControllerError) -> Self {
+        match error {
+            PfControllerError::Init(init) => Self::Hardware(init),
+            other => Self::Controller(other),
+        }
     }
 }
 
@@ -105,26 +137,60 @@ pub struct MacChoice {
     pub override_rejected: Option<igb::nvm::OverrideRejected>,
 }
 
-/// What the interrupt, the work item and the OID path share.
+/// Counters of the interrupt and service paths, for diagnostics and tests.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct ServiceCounters {
+    /// "Other" interrupt DPC passes.
+    pub other_interrupts: u64,
+    /// DPC passes that found the controller in the mailbox service and left the interrupt to
+    /// the work item.
+    pub deferred_interrupts: u64,
+    /// Work item runs.
+    pub service_runs: u64,
+    /// Watchdog expirations.
+    pub watchdog_ticks: u64,
+}
+
+/// What the interrupt, the work item, the watchdog and the OID path share.
 pub struct PfShared {
     /// NDIS-facing adapter state (link, counters, general OIDs).
     pub core: AdapterCore,
-    /// The controller over BAR0.
-    pub device: PfDevice<PfIo>,
+    /// Register access for what never waits (STATUS, statistics), without the controller.
+    regs: PfRegisters<PfIo>,
+    /// The hardware sequences: the DPC's DISPATCH-safe half and the work item's PASSIVE half
+    /// take turns; neither ever waits for the other.
+    controller: PassiveExclusive<PfController<PfIo>>,
     /// Latched once a register reads all-ones (surprise removal): nothing waits on the
     /// device after that.
     pub removal: RemovalLatch,
     statistics: alloc::boxed::Box<SpinLock<PfStatsAccumulator>>,
-    /// "Other" interrupts handled (DPC passes), for diagnostics.
-    pub other_interrupts: AtomicU64,
-    /// Mailbox/VFLR events deferred to PASSIVE.
-    pub mailbox_events: AtomicU64,
+    /// The DPC found the controller busy: the work item owes an `on_other_interrupt`.
+    interrupt_owed: AtomicBool,
+    other_interrupts: AtomicU64,
+    deferred_interrupts: AtomicU64,
+    service_runs: AtomicU64,
+    watchdog_ticks: AtomicU64,
 }
 
 impl PfShared {
     /// The link as the hardware reports it now (STATUS, no wait).
     pub fn hardware_link(&self) -> Result<LinkStatus, PfInitError> {
-        self.device.link()
+        Ok(LinkStatus::from_status(self.regs.read_present(pf::STATUS)?))
+    }
+
+    /// The interrupt and service counters.
+    pub fn counters(&self) -> ServiceCounters {
+        ServiceCounters {
+            other_interrupts: self.other_interrupts.load(Ordering::Relaxed),
+            deferred_interrupts: self.deferred_interrupts.load(Ordering::Relaxed),
+            service_runs: self.service_runs.load(Ordering::Relaxed),
+            watchdog_ticks: self.watchdog_ticks.load(Ordering::Relaxed),
+        }
+    }
+
+    /// The controller's counters, unless the controller is in use right now (PASSIVE).
+    pub fn controller_stats(&self) -> Option<PfControllerStats> {
+        self.controller.try_with(|controller| controller.stats())
     }
 
     /// Reads the clear-on-read statistics registers into the totals and publishes them to
@@ -132,7 +198,7 @@ impl PfShared {
     pub fn refresh_statistics(&self) -> DeviceStatistics {
         let mut accumulator = self.statistics.lock();
         if !self.removal.is_gone() {
-            let _ = self.removal.note(accumulator.update(self.device.regs()));
+            let _ = self.removal.note(accumulator.update(&self.regs));
         }
         let totals = accumulator.statistics();
         drop(accumulator);
@@ -155,10 +221,11 @@ impl PfShared {
 
     /// Reads STATUS and indicates a change to NDIS. At <= DISPATCH.
     pub fn update_link(&self) {
-        match self
-            .removal
-            .note(self.device.regs().read_present(pf::STATUS))
-        {
+        if self.removal.is_gone() {
+            self.core.indicate_link(LinkState::DISCONNECTED);
+            return;
+        }
+        match self.removal.note(self.regs.read_present(pf::STATUS)) {
             Ok(status) => {
                 self.core
                     .indicate_link(link_state(LinkStatus::from_status(status)));
@@ -166,6 +233,37 @@ impl PfShared {
             Err(_) => {
                 self.core.indicate_link(LinkState::DISCONNECTED);
             }
+        }
+    }
+
+    /// What an "other" interrupt found, acted on (DPC or work item): a vanished device
+    /// latches removal, a link change is indicated. `true` if the mailbox needs service.
+    fn handle_causes(&self, causes: &OtherCauses) -> bool {
+        if causes.device_gone {
+            // Surprise removal: stop touching the device; halt cleans up.
+            self.removal.set(igb::regs::DeviceGone {
+                offset: pf::ICR.offset(),
+            });
+            self.core.indicate_link(LinkState::DISCONNECTED);
+            return false;
+        }
+        if causes.link_changed {
+            match causes.link {
+                Some(link) => {
+                    self.core.indicate_link(link_state(link));
+                }
+                None => self.update_link(),
+            }
+        }
+        causes.needs_service()
+    }
+
+    /// Stops the device's interrupts without the controller (register writes only, any
+    /// IRQL): the first step of halt, before the interrupt is deregistered.
+    fn mask_interrupts(&self) {
+        if !self.removal.is_gone() {
+            self.regs.write(pf::IMC, u32::MAX);
+            self.regs.write(pf::EIMC, u32::MAX);
         }
     }
 }
@@ -176,15 +274,75 @@ pub const fn link_state(link: LinkStatus) -> LinkState {
     LinkState::from_link(link.up, link.speed_mbps, link.full_duplex)
 }
 
-/// The PASSIVE work the DPC defers: VF mailbox and VFLR service. The PF serves no VFs until
-/// the SR-IOV control plane enables them, so today a run only records that events arrived.
+/// The PASSIVE work: the "other" interrupt the DPC could not take, the VF mailbox and VFLR
+/// service (no VFs are served before the SR-IOV control plane enables them, so today the
+/// service finds none), the watchdog's statistics and link check.
 pub struct PfService {
     shared: Arc<PfShared>,
+    watchdog_due: AtomicBool,
 }
 
 impl WorkHandler for PfService {
-    fn run(&self) {
-        self.shared.mailbox_events.fetch_add(1, Ordering::Relaxed);
+    fn run(&self, work: &WorkControl<'_>) {
+        let shared = &self.shared;
+        shared.service_runs.fetch_add(1, Ordering::Relaxed);
+        if shared.removal.is_gone() {
+            return;
+        }
+        if self.watchdog_due.swap(false, Ordering::AcqRel) {
+            shared.refresh_statistics();
+            // A lost link-change interrupt is caught here (indicate_link only reports changes).
+            shared.update_link();
+        }
+        let clock = PassiveClock;
+        let outcome = shared.controller.try_with(|controller| {
+            let causes = shared
+                .interrupt_owed
+                .swap(false, Ordering::AcqRel)
+                .then(|| controller.on_other_interrupt());
+            if let Some(causes) = causes {
+                shared.handle_causes(&causes);
+            }
+            controller.service_mailbox(&clock)
+        });
+        match outcome {
+            // A VF spent its per-call budget: the rest in another run, so one hostile VF
+            // cannot hold the work item (and the system worker thread) indefinitely.
+            Some(service) if service.more_pending => {
+                work.requeue();
+            }
+            Some(service) if service.report.device_gone => {
+                shared.removal.set(igb::regs::DeviceGone {
+                    offset: pf::MBVFICR.offset(),
+                });
+                shared.core.indicate_link(LinkState::DISCONNECTED);
+            }
+            Some(_) => {}
+            // Another PASSIVE user (an OID) holds the controller: try again after it.
+            None => {
+                work.requeue();
+            }
+        }
+    }
+}
+
+/// The watchdog: marks the periodic work due and queues the work item (DISPATCH: it only
+/// queues).
+pub struct PfWatchdog {
+    service: Arc<WorkItem<PfService>>,
+}
+
+impl TimerHandler for PfWatchdog {
+    fn expired(&self, timer: &TimerControl<'_>) {
+        if let Some(service) = self.service.handler() {
+            service
+                .shared
+                .watchdog_ticks
+                .fetch_add(1, Ordering::Relaxed);
+            service.watchdog_due.store(true, Ordering::Release);
+        }
+        self.service.queue();
+        timer.set(WATCHDOG_PERIOD);
     }
 }
 
@@ -203,29 +361,28 @@ impl InterruptHandler for PfInterrupts {
     }
 
     fn dpc(&self, message: MsixVector, _context: &mut DpcContext<'_>) {
-        if u32::from(message.0) != PF_VECTOR_OTHER || self.shared.removal.is_gone() {
+        let shared = &self.shared;
+        if u32::from(message.0) != PF_VECTOR_OTHER || shared.removal.is_gone() {
             return;
         }
-        self.shared.other_interrupts.fetch_add(1, Ordering::Relaxed);
-        let causes = match self
-            .shared
-            .device
-            .acknowledge_other_interrupt(PF_VECTOR_OTHER)
+        shared.other_interrupts.fetch_add(1, Ordering::Relaxed);
+        match shared
+            .controller
+            .try_with(|controller| controller.on_other_interrupt())
         {
-            Ok(causes) => causes,
-            Err(PfInitError::DeviceGone(gone)) => {
-                // Surprise removal: stop touching the device; halt cleans up.
-                self.shared.removal.set(gone);
-                self.shared.core.indicate_link(LinkState::DISCONNECTED);
-                return;
+            Some(causes) => {
+                if shared.handle_causes(&causes) {
+                    self.service.queue();
+                }
             }
-            Err(_) => return,
-        };
-        if causes & icr::LSC != 0 {
-            self.shared.update_link();
-        }
-        if causes & icr::VMMB != 0 {
-            self.service.queue();
+            None => {
+                // The work item is in the mailbox service (PASSIVE, possibly polling). The
+                // vector stays auto-masked and ICR keeps its causes until the work item runs
+                // `on_other_interrupt` for us; nothing is lost and nothing waits.
+                shared.deferred_interrupts.fetch_add(1, Ordering::Relaxed);
+                shared.interrupt_owed.store(true, Ordering::Release);
+                self.service.queue();
+            }
         }
     }
 }
@@ -237,27 +394,58 @@ impl SgListHandler for PfSgLists {
     fn sg_list_ready(_list: SgList, _context: usize) {}
 }
 
-/// Everything the PF holds from NDIS and the device. Dropped in field order at halt (after
-/// [`PfHardware::quiesce`]): the interrupt first (no ISR/DPC after), then the work item
-/// (drained), then the registers, and scatter/gather DMA last.
+/// Everything the PF holds from NDIS and the device. Released by [`PfHardware::halt`] in the
+/// order the device needs.
 pub struct PfHardware {
+    watchdog: Timer<PfWatchdog>,
     interrupt: Interrupt<PfInterrupts>,
     service: Arc<WorkItem<PfService>>,
     /// Shared with the handlers (which are gone by the time this drops).
     pub shared: Arc<PfShared>,
-    _dma: ScatterGatherDma,
+    dma: ScatterGatherDma,
 }
 
 impl PfHardware {
-    /// Stops the device: interrupts masked, receive and transmit disabled, so no DMA is in
-    /// flight when memory is freed. Skipped when the device is gone (nothing to stop, and
-    /// nothing may wait on it).
-    pub fn quiesce(&self) {
-        if !self.shared.removal.is_gone() {
-            if let Err(PfInitError::DeviceGone(gone)) = self.shared.device.quiesce() {
-                self.shared.removal.set(gone);
+    /// Stops the device's DMA and interrupts without waiting for anything (shutdown, which
+    /// may run at high IRQL, and surprise removal): register writes only, no controller.
+    pub fn stop_now(&self) {
+        if self.shared.removal.is_gone() {
+            return;
+        }
+        self.shared.mask_interrupts();
+        let regs = &self.shared.regs;
+        regs.write(pf::RCTL, 0);
+        regs.write(pf::TCTL, igb::regs::pf::tctl::PSP);
+        let _ = self.shared.removal.note(regs.read_present(pf::STATUS));
+    }
+
+    /// Halt (PASSIVE): interrupts masked at the device, then the watchdog cancelled, the
+    /// interrupt deregistered (no ISR/DPC after), the work item drained; then the controller
+    /// quiesces the device (pools closed, Rx/Tx off: no DMA in flight) before the register
+    /// mapping and the DMA registration are released. With the device gone nothing touches
+    /// it, and everything is still released.
+    pub fn halt(self) {
+        let Self {
+            watchdog,
+            interrupt,
+            service,
+            shared,
+            dma,
+        } = self;
+        shared.mask_interrupts();
+        drop(watchdog);
+        drop(interrupt);
+        drop(service);
+        if !shared.removal.is_gone() {
+            let quiesced = shared
+                .controller
+                .try_with(|controller| controller.quiesce());
+            if let Some(Err(PfControllerError::Init(PfInitError::DeviceGone(gone)))) = quiesced {
+                shared.removal.set(gone);
             }
         }
+        drop(shared);
+        drop(dma);
     }
 
     /// The "other" vector's interrupt registration.
@@ -266,10 +454,16 @@ impl PfHardware {
         &self.interrupt
     }
 
-    /// The mailbox service work item.
+    /// The service work item.
     #[must_use]
     pub fn service(&self) -> &WorkItem<PfService> {
         &self.service
+    }
+
+    /// The watchdog timer.
+    #[must_use]
+    pub fn watchdog(&self) -> &Timer<PfWatchdog> {
+        &self.watchdog
     }
 }
 
@@ -294,10 +488,10 @@ pub fn bring_up(
     let dma = context.register_scatter_gather_dma::<PfSgLists>(MAX_SG_MAPPING)?;
     let io: PfIo = Arc::new(context.map_io_space(bar)?);
 
-    let probe = igb::regs::PfRegisters::new(Arc::clone(&io));
-    let status = probe.read_present(pf::STATUS).map_err(PfInitError::from)?;
+    let regs = PfRegisters::new(Arc::clone(&io));
+    let status = regs.read_present(pf::STATUS).map_err(PfInitError::from)?;
     let function = LanFunction::from_status(generation, status).unwrap_or(LanFunction::ZERO);
-    let permanent = read_pf_permanent_mac(&probe, generation, function, &clock)
+    let permanent = read_pf_permanent_mac(&regs, generation, function, &clock)
         .map_err(|_| BringUpError::NoPermanentMac)?;
     let (current, override_rejected) = apply_override(permanent.mac, network_address);
     let mut mac = MacChoice {
@@ -308,13 +502,20 @@ pub fn bring_up(
         override_rejected,
     };
 
-    let (mut device, _report) =
-        PfDevice::reset(Arc::clone(&io), generation, Some(current), &clock)?;
-    device.configure_pools(0)?;
+    // The controller's start order (reset, pools, mailbox) with the PF alone; the link is
+    // configured here from the keywords, and the "other" causes are unmasked only once NDIS
+    // has connected the interrupt.
+    let config = PfConfig {
+        mac: Some(current),
+        link: LinkStart::Leave,
+        unmask_other_at_bring_up: false,
+        ..PfConfig::new(generation, 0)
+    };
+    let (controller, _report) = PfController::bring_up(Arc::clone(&io), config, &clock)?;
     // A PHY that does not answer leaves the adapter up without link (media disconnected),
     // rather than failing the whole device: the error is kept for the log.
     let phy = configure_link(
-        device.regs(),
+        controller.regs(),
         generation,
         link_settings,
         false,
@@ -325,25 +526,25 @@ pub fn bring_up(
     if let Err(igb::phy::PhyError::DeviceGone(gone)) = mac.phy {
         return Err(BringUpError::Hardware(PfInitError::DeviceGone(gone)));
     }
-    let link = LinkStatus::from_status(
-        device
-            .regs()
-            .read_present(pf::STATUS)
-            .map_err(PfInitError::from)?,
-    );
+    let link = LinkStatus::from_status(regs.read_present(pf::STATUS).map_err(PfInitError::from)?);
     let core = make_core(&mac, link_state(link))?;
     let shared = Arc::new(PfShared {
         core,
-        device,
+        regs,
+        controller: PassiveExclusive::new(controller),
         removal: RemovalLatch::new(),
         statistics: SpinLock::new(PfStatsAccumulator::new()),
+        interrupt_owed: AtomicBool::new(false),
         other_interrupts: AtomicU64::new(0),
-        mailbox_events: AtomicU64::new(0),
+        deferred_interrupts: AtomicU64::new(0),
+        service_runs: AtomicU64::new(0),
+        watchdog_ticks: AtomicU64::new(0),
     });
     let service = Arc::new(WorkItem::allocate(
         context.adapter(),
         PfService {
             shared: Arc::clone(&shared),
+            watchdog_due: AtomicBool::new(false),
         },
     )?);
     let interrupt = context.register_interrupt(PfInterrupts {
@@ -353,17 +554,31 @@ pub fn bring_up(
     if !interrupt.is_message_based() {
         return Err(BringUpError::NoMsix);
     }
-    shared.device.enable_other_interrupt(PF_VECTOR_OTHER)?;
-    shared.device.announce_ready()?;
+    let watchdog = Timer::allocate(
+        context.adapter(),
+        PfWatchdog {
+            service: Arc::clone(&service),
+        },
+    )?;
+    // Init is serialized by NDIS: no one else holds the controller yet.
+    shared
+        .controller
+        .try_with(|controller| -> Result<(), PfControllerError> {
+            controller.enable_other_interrupt()?;
+            controller.announce_ready()
+        })
+        .unwrap_or(Err(PfControllerError::WrongPhase))?;
     // Statistics start from zero at bring-up (the reset cleared the counters; this read
     // drops anything counted since).
     shared.refresh_statistics();
+    watchdog.set(WATCHDOG_PERIOD);
     Ok((
         PfHardware {
+            watchdog,
             interrupt,
             service,
             shared,
-            _dma: dma,
+            dma,
         },
         mac,
     ))

@@ -218,3 +218,29 @@ fn all_ones_at_any_register_read_during_init_fails_cleanly_or_halts_cleanly() {
     );
     assert_no_violations(&driver.unload());
 }
+
+/// A link change whose interrupt is lost still reaches NDIS: the 2 s watchdog reads STATUS
+/// (and refreshes the statistics) through the service work item. Without it the adapter would
+/// report a dead link as connected forever.
+#[test]
+fn a_lost_link_interrupt_is_caught_by_the_watchdog() {
+    let driver = load();
+    let testbed = Testbed::new(Generation::I350);
+    let adapter = driver
+        .add_adapter(testbed.pf_config())
+        .expect("InitializeEx");
+    adapter.restart();
+    testbed.lose_interrupts(igb_model::Function::Pf, true);
+    testbed.set_link(false);
+    // Two watchdog periods and some slack for a loaded machine; the wait ends at the
+    // indication.
+    let down = wait_for_link_indications(&adapter, Duration::from_secs(10), |s| !s.is_empty());
+    assert_eq!(
+        down.last().map(|state| state.connect_state),
+        Some(MediaConnectStateDisconnected),
+        "{down:?}"
+    );
+    testbed.lose_interrupts(igb_model::Function::Pf, false);
+    assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+    assert_no_violations(&driver.unload());
+}
