@@ -102,7 +102,7 @@ impl MiniportDriver for VfDriver {
         let generation = generation.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
 
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
-        let (hardware, _mac) = bring_up(context, |mac, link| {
+        let (hardware, _mac) = bring_up(context, generation, |mac, link| {
             let mut identity = AdapterIdentity::placeholder(
                 device,
                 0x01,
@@ -146,8 +146,7 @@ impl MiniportAdapter for VfAdapter {
         let hardware = self.hardware.lock().take();
         if let Some(hardware) = hardware {
             hardware.shared.core.lifecycle.set(AdapterState::Halted);
-            hardware.quiesce();
-            drop(hardware);
+            hardware.halt();
         }
     }
 
@@ -207,7 +206,7 @@ impl MiniportAdapter for VfAdapter {
 
     fn shutdown(&self, _action: NDIS_SHUTDOWN_ACTION) {
         if let Some(hardware) = self.hardware.lock().as_ref() {
-            hardware.quiesce();
+            hardware.stop_now();
         }
     }
 }

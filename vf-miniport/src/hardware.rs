@@ -3,23 +3,30 @@
 //! reply, `SET_LPE`), link from VTSTATUS, and the PF-reset cycle (RSTI → media disconnect,
 //! RSTD → handshake again → media connect).
 //!
+//! The sequences are `igb::vf_device::VfDevice`'s (the same ones the QEMU tier runs against
+//! Linux igb): the handshake with its bounded retry policy, interrupt routing, the link.
+//!
 //! IRQL: the mailbox polls (up to 1 s per posted message, igb-hardware.md §5.4), so every
 //! mailbox exchange runs at PASSIVE: in `MiniportInitializeEx`, or in the I/O work item the
-//! mailbox interrupt's DPC queues. The ISR and DPC only read/mask causes and queue the work.
+//! DPC and the watchdog queue. The ISR only claims; the DPC only records which vector to
+//! re-arm and queues the work. Any of the three vectors may carry a mailbox event (QEMU's igb
+//! raises it on the Rx vector, see `igb::vf_device`), so every one queues the mailbox work.
 
 extern crate alloc;
 
 use alloc::sync::Arc;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::time::Duration;
 
 use hw_platform::MsixVector;
 use igb::filters::MacAddr;
-use igb::interrupts::{VF_VECTOR_OTHER, vf_ivar_entry};
+use igb::ids::Generation;
 use igb::mailbox::MailboxTimeouts;
-use igb::mailbox::vf::{VfLink, VfLinkError};
+use igb::mailbox::vf::{VfLinkError, VfMailboxError};
 use igb::regs::VfRegisters;
-use igb::regs::vf::{VTEIAC, VTEIAM, VTEIMC, VTEIMS, VTIVAR_MISC, VTSTATUS};
+use igb::regs::vf::{VTEIMC, VTSTATUS};
 use igb::removal::RemovalLatch;
+use igb::vf_device::{ALL_VF_VECTORS, VfDevice, VfHandshakeError, VfHandshakePolicy};
 use ndis::adapter::AdapterCore;
 use ndis::ethernet::LinkState;
 use ndis::interrupt::{DpcContext, Interrupt, InterruptHandler, IsrOutcome};
@@ -27,21 +34,31 @@ use ndis::io::IoSpace;
 use ndis::miniport::InitContext;
 use ndis::sync::PassiveExclusive;
 use ndis::time::PassiveClock;
-use ndis::timer::{Timer, TimerControl, TimerHandler, WorkHandler, WorkItem};
+use ndis::timer::{Timer, TimerControl, TimerHandler, WorkControl, WorkHandler, WorkItem};
 use ndis::{NdisError, NdisResult};
 
 /// The VF's register window, shared by the mailbox and the interrupt.
 pub type VfIo = Arc<IoSpace>;
 
+/// The VF as the shared sequences see it.
+pub type Vf = VfDevice<VfIo, PassiveClock>;
+
 /// VF BAR0: 16 KiB of registers (82576 datasheet 9.3).
 const VF_REGISTER_BAR_SIZE: u32 = 0x4000;
-/// The frame the VF asks for with `SET_LPE` after every handshake: a 1500-byte MTU with a VLAN
-/// tag and CRC (the jumbo policy arrives with the VF data-path work).
-const DEFAULT_MAX_FRAME: u32 = 1522;
 /// MSI-X messages the VF uses: Tx, Rx, mailbox/other (igb-hardware.md §1.3).
 const VF_MESSAGES: u32 = 3;
-/// The mailbox/other cause bit in VTEICR/VTEIMS (the cause number is the vector number).
-const OTHER_CAUSE: u32 = 1 << VF_VECTOR_OTHER;
+
+/// The handshake policy inside `MiniportInitializeEx`: a PF that is resetting or busy gets
+/// about 3 s (a Linux or Windows PF re-initialises right after enabling SR-IOV), then
+/// initialization fails with a clear status rather than holding NDIS's PnP thread for the
+/// 30 s of [`VfHandshakePolicy::DEFAULT`]. `SET_LPE` asks for a 1500-byte MTU with a VLAN tag
+/// and CRC (the jumbo policy arrives with the VF data path).
+pub const INIT_HANDSHAKE: VfHandshakePolicy = VfHandshakePolicy {
+    max_attempts: 30,
+    give_up_after: Duration::from_secs(3),
+    retry_delay: Duration::from_millis(100),
+    max_frame: Some(1522),
+};
 
 /// Why the VF could not come up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -53,9 +70,11 @@ pub enum VfBringUpError {
     /// The VF reads all-ones: it is not there (or was removed).
     DeviceGone,
     /// The PF did not complete the reset handshake.
-    Handshake(VfLinkError),
+    Handshake(VfHandshakeError),
     /// The PF assigned no MAC address.
     NoMac,
+    /// The generation has no VF queue 0 (a driver bug).
+    NoQueue,
     /// An NDIS call failed.
     Ndis(NdisError),
 }
@@ -67,7 +86,7 @@ impl VfBringUpError {
         match self {
             Self::NoRegisterBar | Self::DeviceGone => NdisError::ADAPTER_NOT_FOUND,
             Self::NoMsix => NdisError::RESOURCES,
-            Self::Handshake(_) | Self::NoMac => NdisError::DEVICE_FAILED,
+            Self::Handshake(_) | Self::NoMac | Self::NoQueue => NdisError::DEVICE_FAILED,
             Self::Ndis(error) => error,
         }
     }
@@ -77,6 +96,11 @@ impl From<NdisError> for VfBringUpError {
     fn from(error: NdisError) -> Self {
         Self::Ndis(error)
     }
+}
+
+/// Whether a mailbox error means the VF is gone.
+const fn is_device_gone(error: &VfLinkError) -> bool {
+    matches!(error, VfLinkError::Mailbox(VfMailboxError::DeviceGone))
 }
 
 /// NDIS's view of VTSTATUS (the VF's read-only copy of the PF's STATUS).
@@ -89,11 +113,14 @@ fn link_state_of(status: u32) -> LinkState {
 pub struct VfShared {
     /// NDIS-facing adapter state.
     pub core: AdapterCore,
+    /// Register access for what never waits (VTSTATUS, VTEIMS/VTEIMC).
     regs: VfRegisters<VfIo>,
-    link: PassiveExclusive<VfLink<VfIo, PassiveClock>>,
+    device: PassiveExclusive<Vf>,
     /// Latched on an all-ones read.
     pub removal: RemovalLatch,
-    /// PF resets seen (RSTI) and handshakes redone after them.
+    /// Vectors the DPC left masked (auto-mask) for the work item to re-arm.
+    rearm: AtomicU32,
+    /// PF resets seen (RSTI).
     pub pf_resets: AtomicU64,
     /// Handshakes completed after a PF reset.
     pub reconnects: AtomicU64,
@@ -108,23 +135,38 @@ impl VfShared {
         }
     }
 
-    /// The mailbox work (PASSIVE): PF messages, PF reset and the handshake after it.
+    fn latch_removal(&self) {
+        self.removal.set(igb::regs::DeviceGone {
+            offset: VTSTATUS.offset(),
+        });
+        self.core.indicate_link(LinkState::DISCONNECTED);
+    }
+
+    /// The mailbox work (PASSIVE): PF messages, PF reset and the handshake after it. A PF
+    /// still resetting is retried by the next run (the watchdog's, at the latest).
     fn service_mailbox(&self) {
         if self.removal.is_gone() {
             return;
         }
-        let outcome = self.link.try_with(|link| {
-            let events = link.poll_events();
-            if matches!(&events, Ok(events) if events.reinitialised.is_some()) {
-                // The PF forgot everything: ask for the frame size again.
-                let _ = link.set_lpe(DEFAULT_MAX_FRAME);
+        let outcome = self.device.try_with(|device| {
+            let events = device.poll_events();
+            let mut rerouted = Ok(());
+            if let Ok(events) = &events {
+                if events.reinitialised.is_some() {
+                    // The PF forgot everything: ask for the frame size again (a refusal
+                    // leaves the PF's default, not fatal), and route the interrupts again,
+                    // which the PF reset cleared.
+                    if let Some(max_frame) = INIT_HANDSHAKE.max_frame {
+                        let _ = device.link_mut().set_lpe(max_frame);
+                    }
+                    rerouted = device.route_interrupts();
+                }
             }
-            (events, link.state())
+            (events, rerouted, device.link_up())
         });
-        let Some((events, state)) = outcome else {
+        let Some((events, rerouted, link_up)) = outcome else {
             return;
         };
-        let ready = state == igb::mailbox::vf::LinkState::Ready;
         match events {
             Ok(events) => {
                 if events.pf_resetting || events.reinitialised.is_some() {
@@ -137,42 +179,35 @@ impl VfShared {
                 }
                 if events.reinitialised.is_some() {
                     self.reconnects.fetch_add(1, Ordering::Relaxed);
-                    // A PF reset also reset the VF's interrupt routing.
-                    route_interrupts(&self.regs);
                 }
             }
-            Err(VfLinkError::Mailbox(igb::mailbox::vf::VfMailboxError::DeviceGone)) => {
-                self.removal.set(igb::regs::DeviceGone {
-                    offset: VTSTATUS.offset(),
-                });
+            Err(error) if is_device_gone(&error) => {
+                self.latch_removal();
+                return;
             }
             Err(_) => {}
         }
-        self.core.indicate_link(self.current_link(ready));
+        if rerouted.is_err() {
+            self.latch_removal();
+            return;
+        }
+        self.core.indicate_link(self.current_link(link_up));
     }
 
-    fn unmask(&self) {
-        if !self.removal.is_gone() {
-            self.regs.write(VTEIMS, OTHER_CAUSE);
+    /// Re-arms the vectors the DPC left auto-masked.
+    fn rearm(&self) {
+        let vectors = self.rearm.swap(0, Ordering::AcqRel);
+        if vectors != 0 && !self.removal.is_gone() {
+            self.regs
+                .write(igb::regs::vf::VTEIMS, vectors & ALL_VF_VECTORS);
         }
     }
-}
-
-/// Mailbox/other cause → vector 2, auto-cleared and auto-masked on the message (82576
-/// datasheet 7.3.4 VTEIAC/VTEIAM; igb-hardware.md §3). Redone after every PF reset, which
-/// clears the VF's registers.
-fn route_interrupts(regs: &VfRegisters<VfIo>) {
-    if let Some(entry) = vf_ivar_entry(VF_VECTOR_OTHER) {
-        regs.write(VTIVAR_MISC, entry);
-    }
-    regs.write(VTEIAC, OTHER_CAUSE);
-    regs.write(VTEIAM, OTHER_CAUSE);
 }
 
 /// How often the watchdog looks at the mailbox without an interrupt (Linux igbvf's 2 s
 /// watchdog): a PF reset clears the VF's interrupt routing, so the VF may only learn of it
 /// here.
-const WATCHDOG_PERIOD: core::time::Duration = core::time::Duration::from_secs(2);
+pub const WATCHDOG_PERIOD: Duration = Duration::from_secs(2);
 
 /// The watchdog: queues the mailbox work every [`WATCHDOG_PERIOD`] (DISPATCH: it only
 /// queues).
@@ -193,10 +228,11 @@ pub struct VfService {
 }
 
 impl WorkHandler for VfService {
-    fn run(&self) {
+    fn run(&self, _work: &WorkControl<'_>) {
         self.shared.service_mailbox();
-        // Re-arm the cause the ISR left masked (auto-mask, VTEIAM).
-        self.shared.unmask();
+        // Re-arm what the ISR's vectors left masked (auto-mask, VTEIAM) only now, so a
+        // mailbox event during the run raises a new interrupt rather than being missed.
+        self.shared.rearm();
     }
 }
 
@@ -208,20 +244,23 @@ pub struct VfInterrupts {
 
 impl InterruptHandler for VfInterrupts {
     fn isr(&self, message: MsixVector) -> IsrOutcome {
-        // Queue vectors are armed by the data path.
-        IsrOutcome::claim_if(u32::from(message.0) == VF_VECTOR_OTHER)
+        // MSI-X messages are never shared: all three are ours.
+        IsrOutcome::claim_if(u32::from(message.0) < VF_MESSAGES)
     }
 
     fn dpc(&self, message: MsixVector, _context: &mut DpcContext<'_>) {
-        if u32::from(message.0) == VF_VECTOR_OTHER && !self.shared.removal.is_gone() {
-            // Everything the mailbox needs may wait: PASSIVE, in the work item. If it is
-            // already queued, that run sees this event too and unmasks after.
-            self.service.queue();
+        let vector = u32::from(message.0);
+        if vector >= VF_MESSAGES || self.shared.removal.is_gone() {
+            return;
         }
+        self.shared.rearm.fetch_or(1 << vector, Ordering::AcqRel);
+        // Everything the mailbox needs may wait: PASSIVE, in the work item. If it is already
+        // queued, that run sees this event too and re-arms after.
+        self.service.queue();
     }
 }
 
-/// Everything the VF holds; dropped in field order at halt after [`VfHardware::quiesce`].
+/// Everything the VF holds; released by [`VfHardware::halt`].
 pub struct VfHardware {
     watchdog: Timer<VfWatchdog>,
     interrupt: Interrupt<VfInterrupts>,
@@ -231,11 +270,28 @@ pub struct VfHardware {
 }
 
 impl VfHardware {
-    /// Masks the VF's interrupts (nothing else to stop before the data path exists).
-    pub fn quiesce(&self) {
+    /// Masks the VF's interrupts (register write only, any IRQL; nothing else to stop before
+    /// the data path exists).
+    pub fn stop_now(&self) {
         if !self.shared.removal.is_gone() {
-            self.shared.regs.write(VTEIMC, u32::MAX);
+            self.shared.regs.write(VTEIMC, ALL_VF_VECTORS);
         }
+    }
+
+    /// Halt (PASSIVE): interrupts masked, then the watchdog cancelled, the interrupt
+    /// deregistered and the work item drained, before the register mapping is released.
+    pub fn halt(self) {
+        self.stop_now();
+        let Self {
+            watchdog,
+            interrupt,
+            service,
+            shared,
+        } = self;
+        drop(watchdog);
+        drop(interrupt);
+        drop(service);
+        drop(shared);
     }
 
     /// The watchdog timer.
@@ -257,11 +313,13 @@ impl VfHardware {
     }
 }
 
-/// Maps BAR0, does the reset handshake with the PF (MAC from its reply), asks for the frame
-/// size, and routes the mailbox interrupt. `make_core` builds the NDIS-facing state once the
-/// MAC is known (and sets the general attributes). PASSIVE, inside `MiniportInitializeEx`.
+/// Maps BAR0, does the reset handshake with the PF (MAC from its reply, SET_LPE) under
+/// [`INIT_HANDSHAKE`], and routes the interrupts once NDIS has connected them. `make_core`
+/// builds the NDIS-facing state once the MAC is known (and sets the general attributes).
+/// PASSIVE, inside `MiniportInitializeEx`.
 pub fn bring_up(
     context: &InitContext,
+    generation: Generation,
     make_core: impl FnOnce(MacAddr, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(VfHardware, MacAddr), VfBringUpError> {
     let bar = context
@@ -275,22 +333,38 @@ pub fn bring_up(
     regs.read_present(VTSTATUS)
         .map_err(|_| VfBringUpError::DeviceGone)?;
 
-    let mut link = VfLink::new(Arc::clone(&io), PassiveClock, MailboxTimeouts::LINUX);
-    let outcome = link.reset().map_err(VfBringUpError::Handshake)?;
-    let mac = outcome.assigned_mac.ok_or(VfBringUpError::NoMac)?;
-    // A PF that refuses the frame size leaves the default; not fatal.
-    let _ = link.set_lpe(DEFAULT_MAX_FRAME);
-
-    route_interrupts(&regs);
+    let mut device = VfDevice::new(
+        Arc::clone(&io),
+        generation,
+        PassiveClock,
+        MailboxTimeouts::LINUX,
+    );
+    let outcome = device.handshake(&INIT_HANDSHAKE).map_err(|error| {
+        if is_device_gone(&error.last_error()) {
+            VfBringUpError::DeviceGone
+        } else {
+            VfBringUpError::Handshake(error)
+        }
+    })?;
+    let mac = outcome.reset.assigned_mac.ok_or(VfBringUpError::NoMac)?;
 
     let status = regs
         .read_present(VTSTATUS)
         .map_err(|_| VfBringUpError::DeviceGone)?;
+    let ready = device.link().is_healthy();
     let shared = Arc::new(VfShared {
-        core: make_core(mac, link_state_of(status))?,
+        core: make_core(
+            mac,
+            if ready {
+                link_state_of(status)
+            } else {
+                LinkState::DISCONNECTED
+            },
+        )?,
         regs,
-        link: PassiveExclusive::new(link),
+        device: PassiveExclusive::new(device),
         removal: RemovalLatch::new(),
+        rearm: AtomicU32::new(0),
         pf_resets: AtomicU64::new(0),
         reconnects: AtomicU64::new(0),
     });
@@ -308,7 +382,16 @@ pub fn bring_up(
     if !interrupt.is_message_based() {
         return Err(VfBringUpError::NoMsix);
     }
-    shared.unmask();
+    // Interrupts are routed and unmasked only once NDIS has connected the messages. Init is
+    // serialized by NDIS: no one else holds the device yet.
+    let routed = shared
+        .device
+        .try_with(|device| device.route_interrupts())
+        .ok_or(VfBringUpError::NoQueue)?;
+    routed.map_err(|error| match error {
+        igb::vf_device::VfDeviceError::DeviceGone(_) => VfBringUpError::DeviceGone,
+        _ => VfBringUpError::NoQueue,
+    })?;
     let watchdog = Timer::allocate(
         context.adapter(),
         VfWatchdog {

@@ -82,3 +82,53 @@ fn a_pf_that_never_answers_fails_initialization_cleanly() {
     );
     assert_no_violations(&driver.unload());
 }
+
+/// The VF is pulled out of the guest at every point of initialization (its BAR reads all-ones
+/// from the n-th read on, the host PF keeps serving): each attempt fails with a clear status
+/// having released everything, or comes up, sees the removal and halts cleanly. Nothing
+/// panics or hangs; the mailbox's bounded polls keep each attempt short.
+#[test]
+fn vf_removed_at_any_register_read_during_init_fails_cleanly_or_halts_cleanly() {
+    let testbed = Testbed::new(Generation::I82576);
+    let host = HostPf::start(&testbed, &[ADMIN_MAC]).expect("host PF with one VF");
+    let driver = load();
+    let mut failures = 0;
+    let mut successes = 0;
+    let mut in_a_row = 0;
+    let mut reads = 0u64;
+    loop {
+        testbed.remove_function_after_reads(igb_model::Function::Vf(0), reads);
+        match driver.add_adapter(testbed.vf_config(0)) {
+            Ok(adapter) => {
+                successes += 1;
+                in_a_row += 1;
+                adapter.restart();
+                assert_no_violations(&adapter.halt(NdisHaltDeviceSurpriseRemoved));
+            }
+            Err(error) => {
+                failures += 1;
+                in_a_row = 0;
+                assert!(
+                    [NDIS_STATUS_ADAPTER_NOT_FOUND, NDIS_STATUS_DEVICE_FAILED]
+                        .contains(&error.status),
+                    "after {reads} reads: status {:#x}",
+                    error.status
+                );
+                assert_no_violations(&error.violations);
+            }
+        }
+        // Past the end of initialization every later cut-off comes up too: a few in a row
+        // end the sweep.
+        if in_a_row >= 5 || reads > 400 {
+            break;
+        }
+        reads += 1;
+    }
+    eprintln!("VF removal sweep: {reads} cut-offs, {failures} failed, {successes} came up");
+    assert!(
+        failures > 0 && successes > 0 && reads <= 400,
+        "{failures} failed, {successes} came up, {reads} cut-offs"
+    );
+    assert_no_violations(&driver.unload());
+    drop(host);
+}
