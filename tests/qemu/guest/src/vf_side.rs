@@ -321,6 +321,13 @@ impl<'a> Vf<'a> {
             if found.is_some() {
                 return Ok(found);
             }
+            if pf_message {
+                // Served as a driver's mailbox work would. Left pending, a message makes every
+                // later Rx interrupt look like a mailbox one (QEMU raises both on the Rx
+                // vector) and none counts: Linux igb pings every VF when its link comes up,
+                // which can land just after our handshake (seen: `pings: 0`, `with frames 0`).
+                self.serve_pf_messages()?;
+            }
         }
         Ok(None)
     }
@@ -391,6 +398,25 @@ impl<'a> Vf<'a> {
             );
         }
         Ok(())
+    }
+
+    /// Handles what the PF posted (pings; a reset request or a PF reset re-initialises the
+    /// link, which clears our queues, so the rings start again).
+    fn serve_pf_messages(&mut self) -> Result<(), String> {
+        match self.device.poll_events() {
+            Ok(events) if events.reinitialised.is_some() => {
+                println!("vf: the PF asked for a new handshake during traffic; rings rebuilt");
+                if let Some(port) = self.port.take() {
+                    port.abandon();
+                }
+                self.bring_up()?;
+                self.wait_for_link()
+            }
+            Ok(_) => Ok(()),
+            // The PF is resetting: the next poll finishes the handshake.
+            Err(error) if VfHandshakePolicy::is_retryable(&error) => Ok(()),
+            Err(error) => Err(format!("PF message: {error:?}")),
+        }
     }
 
     /// Resets the PF under us and waits until the mailbox shows it (RSTI), then until the
