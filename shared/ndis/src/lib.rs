@@ -28,14 +28,18 @@ pub mod io;
 pub mod lifecycle;
 pub mod miniport;
 pub mod nbl;
+pub mod nbl_info;
 pub mod oid;
 pub mod pci;
+pub mod receive;
 pub mod status;
 pub mod sync;
+pub mod test_nbl;
 pub mod time;
 pub mod timer;
 
 pub use buffer::{MdlMapper, NetBufferData, SystemMappedMdls};
 pub use nbl::{NblChain, NblCountedQueue, NblQueue};
+pub use nbl_info::OwnedNbl;
 pub use oid::{ObjectRevision, OidKind, OidRequest};
 pub use status::{NdisError, NdisResult};

@@ -150,6 +150,28 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
     /// Writes a packet's descriptors (context first, then one data descriptor per fragment,
     /// EOP + RS on the last). Nothing is visible to the device until [`TxRing::flush`].
     pub fn post(&mut self, request: &TxRequest<'_>, token: T) -> Result<(), (TxPostError, T)> {
+        self.post_inner(request, token, false)
+    }
+
+    /// As [`TxRing::post`] for a request without a context whose flags (VLAN insert, TSO) use
+    /// the context an earlier packet on this ring loaded into slot 0: the device keeps a
+    /// queue's context until the next context descriptor (82576 datasheet 7.2.10.2; Linux and
+    /// DPDK cache it the same way). The caller tracks what slot 0 holds and forgets it when the
+    /// ring is drained (a reset clears it).
+    pub fn post_reusing_context(
+        &mut self,
+        request: &TxRequest<'_>,
+        token: T,
+    ) -> Result<(), (TxPostError, T)> {
+        self.post_inner(request, token, true)
+    }
+
+    fn post_inner(
+        &mut self,
+        request: &TxRequest<'_>,
+        token: T,
+        context_loaded: bool,
+    ) -> Result<(), (TxPostError, T)> {
         let count = request.descriptor_count();
         if count > self.hw.mask() as usize {
             return Err((TxPostError::TooManyDescriptors, token));
@@ -158,8 +180,8 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
             self.stats.ring_full = self.stats.ring_full.wrapping_add(1);
             return Err((TxPostError::RingFull, token));
         }
-        let Some((paylen, context_slot)) = validate(request) else {
-            return Err((classify(request), token));
+        let Some((paylen, context_slot)) = validate(request, context_loaded) else {
+            return Err((classify(request, context_loaded), token));
         };
         let first = self.next_to_use;
         let mut index = first;
@@ -277,12 +299,12 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
 }
 
 /// `(PAYLEN, context slot)` for a well-formed request.
-fn validate(request: &TxRequest<'_>) -> Option<(u32, Option<u8>)> {
+fn validate(request: &TxRequest<'_>, context_loaded: bool) -> Option<(u32, Option<u8>)> {
     if request.fragments.is_empty() || request.fragments.iter().any(|fragment| fragment.len == 0) {
         return None;
     }
     let needs_context = request.flags.vlan_insert || request.flags.tso;
-    if needs_context && request.context.is_none() {
+    if needs_context && request.context.is_none() && !context_loaded {
         return None;
     }
     let paylen = if request.flags.tso {
@@ -301,10 +323,12 @@ fn validate(request: &TxRequest<'_>) -> Option<(u32, Option<u8>)> {
 }
 
 /// Which rule a request failed (called only when [`validate`] rejected it).
-fn classify(request: &TxRequest<'_>) -> TxPostError {
+fn classify(request: &TxRequest<'_>, context_loaded: bool) -> TxPostError {
     if request.fragments.is_empty() || request.fragments.iter().any(|fragment| fragment.len == 0) {
         TxPostError::BadFragment
-    } else if (request.flags.vlan_insert || request.flags.tso) && request.context.is_none()
+    } else if (request.flags.vlan_insert || request.flags.tso)
+        && request.context.is_none()
+        && !context_loaded
         || request.flags.tso && request.tso_payload_len.is_none()
     {
         TxPostError::BadContext

@@ -1,0 +1,316 @@
+//! The receive engine: a pool of receive buffers in shared memory, each with its preallocated
+//! NBL + NET_BUFFER + MDL ([`ndis::receive::ReceiveNbls`]), on an igb Rx ring.
+//!
+//! A buffer is in exactly one place: posted on the ring, lent to NDIS (indicated, not yet
+//! returned), or on the spare list (returned while the ring had no free slot).
+
+use alloc::vec::Vec;
+
+use hw_platform::DmaMemory;
+use igb::ring::desc::{Checksum, RxFrameInfo};
+use igb::ring::{Doorbell, RxRing};
+use ndis::NblChain;
+use ndis::receive::{NblAllocator, ReceiveInfo, ReceiveNbls, ReclaimError};
+use ndis_abi::*;
+
+/// Engine settings.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct RxConfig {
+    /// When fewer buffers than this are posted after a pass, the indication carries
+    /// `NDIS_RECEIVE_FLAGS_RESOURCES` (the NBLs come back when the indicate call returns).
+    pub low_water: u32,
+}
+
+impl Default for RxConfig {
+    fn default() -> Self {
+        Self { low_water: 8 }
+    }
+}
+
+/// Engine counters (wrapping).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RxCounters {
+    /// Frames indicated.
+    pub frames: u64,
+    /// Bytes indicated.
+    pub bytes: u64,
+    /// Indications made with `NDIS_RECEIVE_FLAGS_RESOURCES`.
+    pub low_resource_indications: u64,
+    /// Frames with a bad IP or L4 checksum (indicated, flagged failed).
+    pub checksum_errors: u64,
+    /// NBLs handed to `return_nbls` that are not ours (left untouched, returned to the caller).
+    pub foreign_returns: u64,
+    /// Our NBLs returned while not lent (a double return; ignored).
+    pub double_returns: u64,
+    /// Buffers the ring or the NBL table refused (an engine bug; never expected).
+    pub internal_errors: u64,
+}
+
+/// One DPC pass's receive indication.
+pub struct RxIndication {
+    /// The NBLs, for one `NdisMIndicateReceiveNetBufferLists` (empty: no call).
+    pub chain: NblChain,
+    /// `NDIS_RECEIVE_FLAGS_*` to pass (DISPATCH_LEVEL always; RESOURCES when low: then call
+    /// [`RxEngine::return_nbls`] with the chain right after the indicate call returns).
+    pub flags: u32,
+    /// The budget ran out: requeue the DPC.
+    pub more: bool,
+}
+
+/// The receive engine of one queue.
+pub struct RxEngine<D: DmaMemory, A: NblAllocator, Db: Doorbell> {
+    ring: RxRing<D, u16, Db>,
+    nbls: ReceiveNbls<A, D>,
+    spare: Vec<u16>,
+    config: RxConfig,
+    counters: RxCounters,
+}
+
+impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
+    /// An engine over `ring` (programmed by the caller with SRRCTL ≥ every buffer's length),
+    /// with `buffers` (each becomes one NBL; more buffers than ring slots leave spares for
+    /// when NDIS holds some). Posts as many as fit and writes the tail once. PASSIVE.
+    pub fn new(
+        mut ring: RxRing<D, u16, Db>,
+        buffers: Vec<D>,
+        allocator: A,
+        config: RxConfig,
+    ) -> Result<Self, NDIS_STATUS> {
+        let count = buffers.len();
+        if count == 0 || count > usize::from(u16::MAX) {
+            return Err(NDIS_STATUS_INVALID_PARAMETER);
+        }
+        let mut nbls = ReceiveNbls::new(allocator, count).map_err(|e| e.status())?;
+        let mut spare = Vec::new();
+        spare
+            .try_reserve_exact(count)
+            .map_err(|_| NDIS_STATUS_RESOURCES)?;
+        for buffer in buffers {
+            nbls.add(buffer).map_err(|e| e.status())?;
+        }
+        for index in (0..count as u16).rev() {
+            spare.push(index);
+        }
+        let mut engine = Self {
+            ring: {
+                ring.flush();
+                ring
+            },
+            nbls,
+            spare,
+            config,
+            counters: RxCounters::default(),
+        };
+        engine.refill();
+        engine.ring.flush();
+        Ok(engine)
+    }
+
+    /// Counters.
+    pub const fn counters(&self) -> RxCounters {
+        self.counters
+    }
+
+    /// The ring.
+    pub const fn ring(&self) -> &RxRing<D, u16, Db> {
+        &self.ring
+    }
+
+    /// Buffers held by NDIS (indicated, not returned).
+    pub const fn outstanding(&self) -> usize {
+        self.nbls.lent()
+    }
+
+    /// Buffers not posted and not lent.
+    pub fn spare(&self) -> usize {
+        self.spare.len()
+    }
+
+    /// The Rx DPC's work: up to `budget` frames into one chain (checksum, VLAN, RSS hash in the
+    /// NBL info), buffers re-posted from the spares, one tail write. DISPATCH.
+    pub fn poll(&mut self, budget: usize) -> RxIndication {
+        let mut chain = NblChain::new();
+        let (nbls, spare, counters) = (&mut self.nbls, &mut self.spare, &mut self.counters);
+        let delivered = self.ring.receive(budget, |packet| {
+            let info = receive_info(&packet.info);
+            if packet.info.ip_checksum == Checksum::Bad || packet.info.l4_checksum == Checksum::Bad
+            {
+                counters.checksum_errors = counters.checksum_errors.wrapping_add(1);
+            }
+            if nbls.lend(usize::from(packet.token), &info, &mut chain) {
+                counters.frames = counters.frames.wrapping_add(1);
+                counters.bytes = counters.bytes.wrapping_add(u64::from(packet.info.length));
+            } else {
+                counters.internal_errors = counters.internal_errors.wrapping_add(1);
+                if spare.len() < spare.capacity() {
+                    spare.push(packet.token);
+                }
+            }
+        });
+        self.refill();
+        self.ring.flush();
+        let mut flags = NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL;
+        if !chain.is_empty() && self.ring.posted() < self.config.low_water {
+            flags |= NDIS_RECEIVE_FLAGS_RESOURCES;
+            self.counters.low_resource_indications =
+                self.counters.low_resource_indications.wrapping_add(1);
+        }
+        RxIndication {
+            chain,
+            flags,
+            more: delivered >= budget,
+        }
+    }
+
+    /// `MiniportReturnNetBufferLists` (or the chain of a RESOURCES indication): re-posts the
+    /// buffers, one tail write. NBLs that are not ours come back untouched. DISPATCH-safe.
+    pub fn return_nbls(&mut self, mut chain: NblChain) -> NblChain {
+        let mut foreign = NblChain::new();
+        while let Some(nbl) = chain.pop_owned() {
+            match self.nbls.reclaim(nbl) {
+                Ok(index) => self.repost(index as u16),
+                Err(ReclaimError::Foreign(nbl)) => {
+                    self.counters.foreign_returns = self.counters.foreign_returns.wrapping_add(1);
+                    foreign.push_owned(nbl);
+                }
+                Err(ReclaimError::NotLent(_)) => {
+                    self.counters.double_returns = self.counters.double_returns.wrapping_add(1);
+                }
+            }
+        }
+        self.ring.flush();
+        foreign
+    }
+
+    /// After the queue is stopped (reset, removal, re-configuration): takes every posted buffer
+    /// off the ring (to the spares) and restarts it at 0; lent buffers stay lent. Then
+    /// [`RxEngine::restart`] once the queue is programmed again.
+    pub fn drain(&mut self) {
+        let spare = &mut self.spare;
+        self.ring.drain(|index| {
+            if spare.len() < spare.capacity() {
+                spare.push(index);
+            }
+        });
+    }
+
+    /// Posts the spares onto the (re-programmed) ring, one tail write.
+    pub fn restart(&mut self) {
+        self.refill();
+        self.ring.flush();
+    }
+
+    fn repost(&mut self, index: u16) {
+        if self.ring.free_slots() > 0 && self.post(index) {
+            return;
+        }
+        if self.spare.len() < self.spare.capacity() {
+            self.spare.push(index);
+        }
+    }
+
+    fn refill(&mut self) {
+        while self.ring.free_slots() > 0 {
+            let Some(index) = self.spare.pop() else {
+                return;
+            };
+            if !self.post(index) {
+                self.spare.push(index);
+                return;
+            }
+        }
+    }
+
+    fn post(&mut self, index: u16) -> bool {
+        let Some(region) = self.nbls.region(usize::from(index)) else {
+            self.counters.internal_errors = self.counters.internal_errors.wrapping_add(1);
+            return false;
+        };
+        let (addr, len) = (region.dma_addr(), region.len() as u32);
+        match self.ring.post(addr, len, index) {
+            Ok(()) => true,
+            Err(_) => {
+                self.counters.internal_errors = self.counters.internal_errors.wrapping_add(1);
+                false
+            }
+        }
+    }
+}
+
+/// NDIS RSS hash types (ntddndis.h `NDIS_HASH_*`) and the Toeplitz function.
+const NDIS_HASH_FUNCTION_TOEPLITZ: u32 = 0x1;
+const NDIS_HASH_IPV4: u32 = 0x100;
+const NDIS_HASH_TCP_IPV4: u32 = 0x200;
+const NDIS_HASH_IPV6: u32 = 0x400;
+const NDIS_HASH_IPV6_EX: u32 = 0x800;
+const NDIS_HASH_TCP_IPV6: u32 = 0x1000;
+const NDIS_HASH_TCP_IPV6_EX: u32 = 0x2000;
+
+/// Packet-type bits of the write-back (dword 0 bits 15:4, Linux `E1000_RXDADV_PKTTYPE_*`
+/// shifted down by 4).
+const PKTTYPE_TCP: u16 = 0x10;
+const PKTTYPE_UDP: u16 = 0x20;
+
+/// The NBL info for a validated write-back.
+fn receive_info(frame: &RxFrameInfo) -> ReceiveInfo {
+    let mut checksum = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0);
+    match frame.ip_checksum {
+        Checksum::Good => checksum = checksum.with_Receive_IpChecksumSucceeded(1),
+        Checksum::Bad => checksum = checksum.with_Receive_IpChecksumFailed(1),
+        Checksum::NotChecked => {}
+    }
+    // TCP vs UDP from the packet type; when the device did not report it (QEMU, the model),
+    // both flags are set: the stack reads the one of the frame's protocol.
+    let tcp = frame.packet_type & PKTTYPE_TCP != 0;
+    let udp = frame.packet_type & PKTTYPE_UDP != 0;
+    let (tcp, udp) = if tcp || udp { (tcp, udp) } else { (true, true) };
+    match frame.l4_checksum {
+        Checksum::Good => {
+            if tcp {
+                checksum = checksum.with_Receive_TcpChecksumSucceeded(1);
+            }
+            if udp {
+                checksum = checksum.with_Receive_UdpChecksumSucceeded(1);
+            }
+        }
+        Checksum::Bad => {
+            if tcp {
+                checksum = checksum.with_Receive_TcpChecksumFailed(1);
+            }
+            if udp {
+                checksum = checksum.with_Receive_UdpChecksumFailed(1);
+            }
+        }
+        Checksum::NotChecked => {}
+    }
+    let vlan = match frame.vlan {
+        Some(tci) => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0)
+            .with_VlanId(u32::from(tci & 0x0FFF))
+            .with_CanonicalFormatId(u32::from((tci >> 12) & 1))
+            .with_UserPriority(u32::from(tci >> 13)),
+        None => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0),
+    };
+    // RSS type (82576 datasheet 7.1.2.8 / 8.10 write-back RSS Type): 1 TCP/IPv4, 2 IPv4,
+    // 3 TCP/IPv6, 4 IPv6Ex, 5 IPv6, 6 TCP/IPv6Ex, 7..9 UDP (reported as the IP type).
+    let hash_type = match frame.rss_type {
+        1 => NDIS_HASH_TCP_IPV4,
+        2 | 7 => NDIS_HASH_IPV4,
+        3 => NDIS_HASH_TCP_IPV6,
+        4 | 9 => NDIS_HASH_IPV6_EX,
+        5 | 8 => NDIS_HASH_IPV6,
+        6 => NDIS_HASH_TCP_IPV6_EX,
+        _ => 0,
+    };
+    let (hash_value, hash_info) = if hash_type == 0 {
+        (0, 0)
+    } else {
+        (frame.rss_hash, hash_type | NDIS_HASH_FUNCTION_TOEPLITZ)
+    };
+    ReceiveInfo {
+        length: u32::from(frame.length),
+        checksum,
+        vlan,
+        hash_value,
+        hash_info,
+    }
+}
