@@ -446,9 +446,10 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
     /// Moves in-flight NBLs whose last packet completed to `done`.
     fn retire_in_flight(&mut self) {
         while let Some(last) = self.in_flight.front_reserved(0) {
-            // Sequence numbers are stored +1 (0 = none posted); wrapping-safe comparison.
+            // Stored as (1-based sequence of the NBL's last packet) + 1, 0 = none posted.
+            // Done once `completed_seq` (packets completed) reached it; wrapping-safe.
             let last = (last as u64).wrapping_sub(1);
-            if self.completed_seq.wrapping_sub(last) as i64 <= 0 {
+            if (self.completed_seq.wrapping_sub(last) as i64) < 0 {
                 return;
             }
             if let Some(nbl) = self.in_flight.pop_owned() {
