@@ -23,6 +23,7 @@ pub mod buffer;
 pub mod config;
 pub mod dma;
 pub mod ethernet;
+pub mod event_log;
 pub mod interrupt;
 pub mod io;
 pub mod lifecycle;

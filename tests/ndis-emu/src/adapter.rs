@@ -145,6 +145,33 @@ pub struct StatusIndication {
     pub buffer: Vec<u8>,
 }
 
+/// One entry the miniport wrote to the system event log with `NdisWriteErrorLogEntry`, as NDIS
+/// passes it to the I/O manager: `ErrorCode` and the `NumberOfErrorValues` dump values. (NDIS
+/// itself adds the adapter's name as the only insertion string and sets `UniqueErrorValue` to
+/// 0, so neither is the driver's to record.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventLogEntry {
+    /// The `NDIS_ERROR_CODE_*` (`ErrorCode`).
+    pub code: u32,
+    /// The error values in the order passed (the entry's dump data).
+    pub values: Vec<u32>,
+}
+
+impl EventLogEntry {
+    /// The first error value, which `ndis::event_log::write_event` reserves for the driver's
+    /// unique value (which call site logged); `None` for an entry without values.
+    #[must_use]
+    pub fn unique_value(&self) -> Option<u32> {
+        self.values.first().copied()
+    }
+
+    /// The values after the unique value.
+    #[must_use]
+    pub fn data(&self) -> &[u32] {
+        self.values.get(1..).unwrap_or(&[])
+    }
+}
+
 /// A frame the miniport indicated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedFrame {
@@ -236,6 +263,8 @@ pub(crate) struct AdapterInner {
     pub owned_order: Vec<usize>,
     pub received: Vec<ReceivedFrame>,
     pub status_log: Vec<StatusIndication>,
+    /// `NdisWriteErrorLogEntry` entries, kept after halt.
+    pub event_log: Vec<EventLogEntry>,
     pub violations: Vec<Violation>,
     pub interrupt: Option<usize>,
     pub dma: Option<usize>,
@@ -294,6 +323,7 @@ impl AdapterShared {
                 owned_order: Vec::new(),
                 received: Vec::new(),
                 status_log: Vec::new(),
+                event_log: Vec::new(),
                 violations: Vec::new(),
                 interrupt: None,
                 dma: None,

@@ -9,8 +9,8 @@ use std::time::Duration;
 use ndis_abi::*;
 
 use crate::adapter::{
-    AdapterShared, AdapterState, Attributes, OidInFlight, OidStorage, Op, ReceivedFrame,
-    SendBuffers, SendCompletion, SendRecord, StatusIndication,
+    AdapterShared, AdapterState, Attributes, EventLogEntry, OidInFlight, OidStorage, Op,
+    ReceivedFrame, SendBuffers, SendCompletion, SendRecord, StatusIndication,
 };
 use crate::config::AdapterConfig;
 use crate::consts::*;
@@ -42,6 +42,9 @@ pub struct InitError {
     pub status: NDIS_STATUS,
     /// Violations found (including leaks left by the failed initialization, NDIS-INIT-1).
     pub violations: Vec<Violation>,
+    /// What the miniport wrote to the event log before failing (the reason an administrator
+    /// would see in Event Viewer).
+    pub event_log: Vec<EventLogEntry>,
 }
 
 /// A loaded miniport driver.
@@ -179,6 +182,7 @@ impl EmuDriver {
                 return Err(InitError {
                     status,
                     violations: adapter.violations(),
+                    event_log: adapter.event_log(),
                 });
             }
             add_device_context =
@@ -243,6 +247,7 @@ impl EmuDriver {
             return Err(InitError {
                 status: NDIS_STATUS_FAILURE,
                 violations: adapter.violations(),
+                event_log: adapter.event_log(),
             });
         }
         adapter.shared.leak_check(true);
@@ -250,6 +255,7 @@ impl EmuDriver {
         Err(InitError {
             status,
             violations: adapter.violations(),
+            event_log: adapter.event_log(),
         })
     }
 
@@ -446,6 +452,14 @@ impl EmuAdapter {
     #[must_use]
     pub fn violations(&self) -> Vec<Violation> {
         self.shared.lock().violations.clone()
+    }
+
+    /// Every entry the miniport wrote with `NdisWriteErrorLogEntry`, oldest first (not drained).
+    /// After `halt`/`finish` consumed the adapter, read it with
+    /// [`crate::event_log_of_handle`]`(handle)`.
+    #[must_use]
+    pub fn event_log(&self) -> Vec<EventLogEntry> {
+        self.shared.lock().event_log.clone()
     }
 
     /// `Some(NumVFs)` while the PF has virtualization enabled.

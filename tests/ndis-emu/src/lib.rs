@@ -29,8 +29,8 @@ mod sigcheck;
 use std::sync::Mutex;
 
 pub use adapter::{
-    AdapterState, Attributes, GeneralAttributes, HardwareAssistAttributes, ReceivedFrame,
-    RegistrationAttributes, SendCompletion, StatusIndication,
+    AdapterState, Attributes, EventLogEntry, GeneralAttributes, HardwareAssistAttributes,
+    ReceivedFrame, RegistrationAttributes, SendCompletion, StatusIndication,
 };
 pub use config::{AdapterConfig, Bar, HardwareBackend, KeywordValue, Partition, VfBackchannel};
 pub use context::Handler;
@@ -69,6 +69,19 @@ pub fn violations_of_handle(handle: usize) -> Vec<Violation> {
             kind: registry::Kind::DriverHandle(d),
             ..
         }) => d.lock().violations.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Every event-log entry the adapter whose `MiniportAdapterHandle` was `handle` wrote, also
+/// after it was halted or failed initialization.
+#[must_use]
+pub fn event_log_of_handle(handle: usize) -> Vec<EventLogEntry> {
+    match registry::get(handle) {
+        Some(registry::Entry {
+            kind: registry::Kind::Adapter(a),
+            ..
+        }) => a.lock().event_log.clone(),
         _ => Vec::new(),
     }
 }

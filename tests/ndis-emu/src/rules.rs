@@ -71,6 +71,8 @@ rules! {
     "NDIS-IRQL-2" | "A handler returns at the IRQL it was called at, and spin locks are released by the matching call at the right IRQL" | "SDV SpinLockBalanced";
     "NDIS-IRQL-3" | "KeStallExecutionProcessor (NdisStallExecution) stalls at most 50 microseconds when called at DISPATCH_LEVEL or above" | "D/wdm/nf-wdm-kestallexecutionprocessor.md";
     "NDIS-STATUS-1" | "NdisMIndicateStatusEx gets a valid NDIS_STATUS_INDICATION: right header, SourceHandle = MiniportAdapterHandle, a status buffer of the documented size (NDIS_LINK_STATE for NDIS_STATUS_LINK_STATE)" | "D/ndis/nf-ndis-ndismindicatestatusex.md";
+    "NDIS-LOG-1" | "NdisWriteErrorLogEntry gets the MiniportAdapterHandle and at most 24 error values (the entry with the adapter's name must fit ERROR_LOG_MAXIMUM_SIZE, 240 bytes)" | "D/ndis/nf-ndis-ndiswriteerrorlogentry.md";
+    "NDIS-LOG-2" | "A miniport logs with NdisWriteErrorLogEntry, never NdisWriteEventLogEntry (protocol drivers only, LogHandle a driver object); that call also needs NumStrings 0 for a NULL StringsList, DataSize 0 for a NULL Data and data within MAX_EVENT_LOG_DATA_SIZE" | "D/ndis/nf-ndis-ndiswriteeventlogentry.md";
     "NDIS-MEM-1" | "Memory, shared memory, NBLs and MDLs are freed once, with the values they were allocated with" | "SDV NdisMFreeSharedMemory";
     "NDIS-TIMER-1" | "A timer object is not freed while it is queued and is not used after it was freed" | "D/ndis/nf-ndis-ndisfreetimerobject.md";
     "NDIS-INT-1" | "NdisMRegisterInterruptEx is called once per adapter from MiniportInitializeEx with a valid characteristics header and the handlers its interrupt type needs" | "SDV Init_RegisterInterrupt";

@@ -30,6 +30,16 @@ fn init_violations(f: Faults) -> Vec<Violation> {
     }
 }
 
+/// Orphan violations are one process-wide list: tests that produce and drain them take this
+/// lock so that parallel tests do not drain each other's.
+static ORPHANS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn orphan_lock() -> std::sync::MutexGuard<'static, ()> {
+    ORPHANS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 #[track_caller]
 fn assert_fired(violations: &[Violation], rule: &str) {
     assert!(
@@ -581,6 +591,7 @@ fn io_1_register_access_after_unmap() {
 fn io_1_register_access_outside_any_mapping() {
     let (_driver, adapter) = adapter_with(Faults::default());
     let stray = Box::new(0u32);
+    let _orphans = orphan_lock();
     // A register access through an address NdisMMapIoSpace never returned, from a handler of
     // this adapter (here: the test thread calling the primitive directly reports an orphan).
     // SAFETY: the primitive never dereferences the address.
@@ -626,4 +637,111 @@ fn dma_4_shared_memory_freed_while_queue_enabled() {
     let (_driver, adapter) = adapter_on(faults(|f| f.keep_queue_enabled = true), &device);
     assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
     assert_fired(&adapter.halt(NdisHaltDeviceDisabled), "NDIS-DMA-4");
+}
+
+#[test]
+fn log_1_more_error_values_than_fit_the_entry() {
+    let (_driver, adapter) = adapter_with(Faults::default());
+    let handle = adapter.handle() as ndis_abi::NDIS_HANDLE;
+    write_error_log(handle, NDIS_ERROR_CODE_HARDWARE_FAILURE, 24, &[7; 24]);
+    assert_eq!(adapter.event_log().len(), 1, "24 values are NDIS's maximum");
+    assert!(adapter.violations().is_empty());
+    write_error_log(handle, NDIS_ERROR_CODE_HARDWARE_FAILURE, 25, &[7; 24]);
+    assert_eq!(
+        adapter.event_log().len(),
+        1,
+        "an oversized entry is dropped"
+    );
+    assert_fired(&adapter.finish(), "NDIS-LOG-1");
+}
+
+#[test]
+fn log_1_error_log_entry_with_a_driver_handle() {
+    let (driver, adapter) = adapter_with(Faults::default());
+    write_error_log(
+        driver.handle() as ndis_abi::NDIS_HANDLE,
+        NDIS_ERROR_CODE_HARDWARE_FAILURE,
+        1,
+        &[1],
+    );
+    assert!(adapter.event_log().is_empty());
+    assert_no_violations_of(&adapter.finish());
+    assert_fired(&driver.violations(), "NDIS-LOG-1");
+}
+
+#[test]
+fn log_1_error_log_entry_with_a_garbage_handle() {
+    let _orphans = orphan_lock();
+    let stray = Box::new(0u64);
+    write_error_log(
+        std::ptr::from_ref(&*stray).cast_mut().cast(),
+        NDIS_ERROR_CODE_HARDWARE_FAILURE,
+        0,
+        &[],
+    );
+    let orphans = ndis_emu::take_orphan_violations();
+    assert!(
+        orphans
+            .iter()
+            .any(|v| v.rule == "NDIS-LOG-1" && v.message.contains("not a MiniportAdapterHandle")),
+        "{orphans:#?}"
+    );
+}
+
+#[test]
+fn log_2_miniport_calls_the_protocol_event_log_function() {
+    let (_driver, adapter) = adapter_with(Faults::default());
+    let handle = adapter.handle() as ndis_abi::NDIS_HANDLE;
+    // The brief's "LogHandle = MiniportAdapterHandle" misuse, with a NULL Data and a DataSize.
+    // SAFETY: the emulator validates every argument and dereferences none here.
+    let status = unsafe {
+        ndis_abi::NdisWriteEventLogEntry(
+            handle,
+            NDIS_ERROR_CODE_HARDWARE_FAILURE as NDIS_STATUS,
+            1,
+            0,
+            std::ptr::null_mut(),
+            8,
+            std::ptr::null_mut(),
+        )
+    };
+    assert_ne!(status, NDIS_STATUS_SUCCESS);
+    assert!(
+        adapter.event_log().is_empty(),
+        "nothing reaches the adapter's log"
+    );
+    let violations = adapter.finish();
+    let v = violations
+        .iter()
+        .find(|v| v.rule == "NDIS-LOG-2")
+        .unwrap_or_else(|| panic!("{violations:#?}"));
+    assert!(v.message.contains("not a driver object"), "{v}");
+    assert!(v.message.contains("DataSize 8 with a NULL Data"), "{v}");
+    assert_fired(&violations, "NDIS-LOG-2");
+}
+
+#[test]
+fn log_2_over_long_event_data_is_refused() {
+    let _orphans = orphan_lock();
+    let data = [0u8; 200];
+    // SAFETY: `data` is valid for its 200 bytes; no strings.
+    let status = unsafe {
+        ndis_abi::NdisWriteEventLogEntry(
+            std::ptr::null_mut(),
+            NDIS_ERROR_CODE_HARDWARE_FAILURE as NDIS_STATUS,
+            1,
+            0,
+            std::ptr::null_mut(),
+            200,
+            data.as_ptr().cast_mut().cast(),
+        )
+    };
+    assert_eq!(status, ndis_abi::NDIS_STATUS_BUFFER_TOO_SHORT);
+    let orphans = ndis_emu::take_orphan_violations();
+    assert!(
+        orphans
+            .iter()
+            .any(|v| v.rule == "NDIS-LOG-2" && v.message.contains("MAX_EVENT_LOG_DATA_SIZE")),
+        "{orphans:#?}"
+    );
 }

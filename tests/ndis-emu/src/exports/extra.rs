@@ -9,7 +9,7 @@ use ndis_abi::*;
 
 use super::data::first_nb_data;
 use super::{adapter_of, check_irql, guard, object_of, owner_of};
-use crate::context::Handler;
+use crate::context::{self, Handler};
 use crate::irql::Irql;
 use crate::raw;
 use crate::registry::{self, Kind};
@@ -607,7 +607,22 @@ pub unsafe extern "system" fn NdisGroupMaxProcessorCount(Group: USHORT) -> ULONG
     if Group == 0 { 2 } else { 0 }
 }
 
-/// `NdisWriteEventLogEntry`: accepted (not stored).
+/// `MAX_EVENT_LOG_DATA_SIZE` (NDIS): `(ERROR_LOG_MAXIMUM_SIZE - sizeof(IO_ERROR_LOG_PACKET) +
+/// sizeof(ULONG)) & ~3` = (240 - 48 + 4) & !3 on x64: strings plus padded dump data.
+const MAX_EVENT_LOG_DATA_SIZE: usize = 196;
+
+/// The most error values `NdisWriteErrorLogEntry` can log: NDIS sizes the packet as
+/// `sizeof(IO_ERROR_LOG_PACKET)` (48) + 4 per value + the adapter's name, falling back to the
+/// `\Device\{GUID}` name (46 characters + NUL) when the instance name does not fit
+/// `ERROR_LOG_MAXIMUM_SIZE` (240): (240 - 48 - 94) / 4 = 24. Beyond that the entry is dropped
+/// (or, as NDIS narrows the size to a `UCHAR`, allocated too short and overrun).
+pub(crate) const MAX_ERROR_VALUES: u32 = 24;
+
+/// `NdisWriteEventLogEntry`: for protocol drivers only. Its `LogHandle` is a driver object and
+/// "miniport drivers should call NdisWriteErrorLogEntry" (D/ndis/nf-ndis-ndiswriteeventlogentry.md),
+/// so any call from a miniport is NDIS-LOG-2; the arguments are checked against the DDI's own
+/// consistency rules as well. Nothing is recorded: on Windows the entry would be written against
+/// whatever `LogHandle` really points to, not the adapter.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
@@ -622,30 +637,142 @@ pub unsafe extern "system" fn NdisWriteEventLogEntry(
     DataSize: ULONG,
     Data: PVOID,
 ) -> NDIS_STATUS {
-    let _ = (
-        LogHandle,
-        EventCode,
-        UniqueEventValue,
-        NumStrings,
-        StringsList,
-        DataSize,
-        Data,
-    );
-    SUCCESS
+    guard("NdisWriteEventLogEntry", NDIS_STATUS_FAILURE, || {
+        let name = "NdisWriteEventLogEntry";
+        let mut problems = Vec::new();
+        match registry::get(LogHandle as usize) {
+            Some(entry) if matches!(entry.kind, Kind::Adapter(_)) => {
+                problems
+                    .push("LogHandle is a MiniportAdapterHandle, not a driver object".to_string());
+            }
+            _ => {}
+        }
+        if StringsList.is_null() && NumStrings != 0 {
+            problems.push(format!("NumStrings {NumStrings} with a NULL StringsList"));
+        }
+        if Data.is_null() && DataSize != 0 {
+            problems.push(format!("DataSize {DataSize} with a NULL Data"));
+        }
+        let padded = (DataSize as usize).div_ceil(4) * 4;
+        if padded > MAX_EVENT_LOG_DATA_SIZE {
+            problems.push(format!(
+                "DataSize {DataSize} exceeds MAX_EVENT_LOG_DATA_SIZE ({MAX_EVENT_LOG_DATA_SIZE})"
+            ));
+        }
+        let detail = if problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", problems.join("; "))
+        };
+        let message = format!(
+            "{name}(code {EventCode:#010x}, unique {UniqueEventValue:#x}) called by a \
+             miniport: miniports log with NdisWriteErrorLogEntry{detail}"
+        );
+        // Charged to whoever the handle belongs to, else to the running handler.
+        match registry::get(LogHandle as usize) {
+            Some(entry) => entry.owner.violate("NDIS-LOG-2", message),
+            None => context::violate_current("NDIS-LOG-2", message),
+        }
+        if padded > MAX_EVENT_LOG_DATA_SIZE {
+            NDIS_STATUS_BUFFER_TOO_SHORT
+        } else {
+            NDIS_STATUS_FAILURE
+        }
+    })
 }
 
-/// `NdisWriteErrorLogEntry` is variadic in C; stable Rust cannot define a variadic function, so
-/// this definition takes the three fixed arguments (on x86-64 System V the caller's extra
-/// arguments are simply not read). Not covered by the signature check for that reason.
+/// `NdisWriteErrorLogEntry` is variadic in C (`NumberOfErrorValues` `ULONG`s follow); stable
+/// Rust cannot define a variadic function, so this definition takes the three fixed arguments
+/// and [`MAX_ERROR_VALUES`] fixed `ULONG`s. On x86-64 System V a variadic call passes integer
+/// arguments in the same registers and stack slots as a call to this fixed list, so the values
+/// a caller passed are read exactly; `ndis::event_log::write_event` always passes all 24 slots
+/// (zero-padded), so its calls match this list one for one. Values past
+/// `NumberOfErrorValues` are never looked at. Not covered by the signature check for that
+/// reason.
+///
+/// Records the entry on the adapter ([`crate::EventLogEntry`]); a handle that is no adapter
+/// handle or a count above [`MAX_ERROR_VALUES`] is NDIS-LOG-1 (nothing recorded, as NDIS drops
+/// such an entry). IRQL <= DISPATCH_LEVEL.
 ///
 /// # Safety
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn NdisWriteErrorLogEntry(
     NdisAdapterHandle: NDIS_HANDLE,
     ErrorCode: NDIS_ERROR_CODE,
     NumberOfErrorValues: ULONG,
+    v0: ULONG,
+    v1: ULONG,
+    v2: ULONG,
+    v3: ULONG,
+    v4: ULONG,
+    v5: ULONG,
+    v6: ULONG,
+    v7: ULONG,
+    v8: ULONG,
+    v9: ULONG,
+    v10: ULONG,
+    v11: ULONG,
+    v12: ULONG,
+    v13: ULONG,
+    v14: ULONG,
+    v15: ULONG,
+    v16: ULONG,
+    v17: ULONG,
+    v18: ULONG,
+    v19: ULONG,
+    v20: ULONG,
+    v21: ULONG,
+    v22: ULONG,
+    v23: ULONG,
 ) {
-    let _ = (NdisAdapterHandle, ErrorCode, NumberOfErrorValues);
+    let values = [
+        v0, v1, v2, v3, v4, v5, v6, v7, v8, v9, v10, v11, v12, v13, v14, v15, v16, v17, v18, v19,
+        v20, v21, v22, v23,
+    ];
+    guard("NdisWriteErrorLogEntry", (), || {
+        let name = "NdisWriteErrorLogEntry";
+        let handle = NdisAdapterHandle as usize;
+        let is_adapter = matches!(
+            registry::get(handle),
+            Some(registry::Entry {
+                kind: Kind::Adapter(_),
+                ..
+            })
+        );
+        if !is_adapter {
+            let message = format!(
+                "{name}(code {ErrorCode:#010x}): {handle:#x} is not a MiniportAdapterHandle \
+                 (NDIS treats it as its miniport block)"
+            );
+            match registry::get(handle) {
+                Some(entry) => entry.owner.violate("NDIS-LOG-1", message),
+                None => crate::context::violate_current("NDIS-LOG-1", message),
+            }
+            return;
+        }
+        // Halted adapters are NDIS-HALT-6 (reported by the lookup).
+        let Some(adapter) = adapter_of(handle, name) else {
+            return;
+        };
+        let owner = crate::registry::Owner::Adapter(std::sync::Arc::clone(&adapter));
+        check_irql(Some(&owner), name, Irql::Dispatch);
+        if NumberOfErrorValues > MAX_ERROR_VALUES {
+            adapter.violate(
+                "NDIS-LOG-1",
+                format!(
+                    "{name}(code {ErrorCode:#010x}): NumberOfErrorValues {NumberOfErrorValues} \
+                     does not fit ERROR_LOG_MAXIMUM_SIZE (at most {MAX_ERROR_VALUES})"
+                ),
+            );
+            return;
+        }
+        let values = values[..NumberOfErrorValues as usize].to_vec();
+        adapter.lock().event_log.push(crate::EventLogEntry {
+            code: ErrorCode,
+            values,
+        });
+    });
 }

@@ -88,6 +88,32 @@ pub struct Faults {
     pub bad_ring_address: bool,
     pub long_stall_in_dpc: bool,
     pub sleep_in_dpc: bool,
+    /// Not a fault: MiniportInitializeEx logs NDIS_ERROR_CODE_HARDWARE_FAILURE with the values
+    /// [`INIT_FAILURE_VALUES`] and fails with NDIS_STATUS_ADAPTER_NOT_FOUND before allocating
+    /// anything.
+    pub fail_init_with_event_log: bool,
+}
+
+/// `NDIS_ERROR_CODE_HARDWARE_FAILURE` (`EVENT_NDIS_HARDWARE_FAILURE`, netevent.h).
+pub const NDIS_ERROR_CODE_HARDWARE_FAILURE: u32 = 0xC000_138A;
+/// What `fail_init_with_event_log` logs: a unique value, then two diagnostic values.
+pub const INIT_FAILURE_VALUES: [u32; 3] = [0x0000_0101, 0xFFFF_FFFF, 0x0000_0042];
+
+/// `NdisWriteErrorLogEntry(handle, code, count, values...)` passing all 24 value slots, as
+/// `ndis::event_log::write_event` does (the emulator defines that fixed list).
+pub fn write_error_log(handle: NDIS_HANDLE, code: u32, count: u32, values: &[u32]) {
+    let mut v = [0u32; 24];
+    for (slot, value) in v.iter_mut().zip(values) {
+        *slot = *value;
+    }
+    // SAFETY: the emulator validates the handle; 24 ULONG values follow the count.
+    unsafe {
+        NdisWriteErrorLogEntry(
+            handle, code, count, v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10],
+            v[11], v[12], v[13], v[14], v[15], v[16], v[17], v[18], v[19], v[20], v[21], v[22],
+            v[23],
+        );
+    }
 }
 
 /// Register offsets (BAR 0) the test miniport programs, 82576-like (igb-hardware.md): the
@@ -387,6 +413,15 @@ unsafe extern "system" fn initialize(
     let f = unsafe { &*dctx }.faults;
     if f.init_pending {
         return NDIS_STATUS_PENDING;
+    }
+    if f.fail_init_with_event_log {
+        write_error_log(
+            handle,
+            NDIS_ERROR_CODE_HARDWARE_FAILURE,
+            INIT_FAILURE_VALUES.len() as u32,
+            &INIT_FAILURE_VALUES,
+        );
+        return NDIS_STATUS_ADAPTER_NOT_FOUND;
     }
     if f.map_before_registration {
         let mut va: PVOID = std::ptr::null_mut();
