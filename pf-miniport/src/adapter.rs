@@ -178,7 +178,11 @@ impl MiniportDriver for PfDriver {
                 Ok(AdapterCore::new(context.adapter(), identity, link))
             },
         )
-        .map_err(|error| error.status())?;
+        .map_err(|error| {
+            error.log(context.adapter());
+            error.status()
+        })?;
+        mac.log_fallbacks(&hardware.shared.core);
 
         // 4. Hardware-assist attributes (revision 3): both pointers of every kind, always.
         let caps = &mut *capabilities;

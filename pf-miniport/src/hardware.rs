@@ -100,6 +100,47 @@ impl BringUpError {
     }
 }
 
+impl BringUpError {
+    /// A number for the event log: which step failed.
+    #[must_use]
+    pub const fn code(self) -> u32 {
+        match self {
+            Self::NoRegisterBar => 1,
+            Self::NoMsix => 2,
+            Self::Hardware(PfInitError::DeviceGone(_)) => 3,
+            Self::Hardware(PfInitError::ResetTimeout) => 4,
+            Self::Hardware(_) => 5,
+            Self::Controller(_) => 6,
+            Self::NoPermanentMac => 7,
+            Self::Ndis(_) => 8,
+        }
+    }
+
+    /// Writes the failure to the event log with the NDIS code that matches it.
+    pub fn log(self, adapter: ndis::adapter::AdapterHandle) {
+        use ndis::event_log::{EventCode, write_event};
+        let code = match self {
+            Self::NoRegisterBar | Self::Hardware(PfInitError::DeviceGone(_)) => {
+                EventCode::ADAPTER_NOT_FOUND
+            }
+            Self::NoMsix => EventCode::INTERRUPT_CONNECT,
+            Self::NoPermanentMac => EventCode::NETWORK_ADDRESS,
+            Self::Ndis(_) => EventCode::OUT_OF_RESOURCES,
+            Self::Hardware(_) | Self::Controller(_) => EventCode::HARDWARE_FAILURE,
+        };
+        let status = match self {
+            Self::Ndis(error) => error.status() as u32,
+            _ => 0,
+        };
+        write_event(
+            adapter,
+            code,
+            event_site::INIT_FAILED,
+            &[self.code(), status],
+        );
+    }
+}
+
 impl From<NdisError> for BringUpError {
     fn from(error: NdisError) -> Self {
         Self::Ndis(error)
@@ -117,6 +158,68 @@ impl From<PfControllerError> for BringUpError {
         match error {
             PfControllerError::Init(init) => Self::Hardware(init),
             other => Self::Controller(other),
+        }
+    }
+}
+
+/// Which call site wrote an event-log entry: the first value of every entry the PF logs
+/// (`ndis::event_log::write_event`), so a support engineer can tell the cases apart.
+pub mod event_site {
+    /// `*NetworkAddress` was not a usable station address and was ignored (data: the reason,
+    /// 1 zero / 2 broadcast / 3 multicast).
+    pub const NETWORK_ADDRESS_REJECTED: u32 = 0x0001_0001;
+    /// The NVM could not be used; the MAC came from RAR0 (data: 1 bad checksum + the sum
+    /// found, or 2 EERD timeout + the word address).
+    pub const MAC_FROM_RAR0: u32 = 0x0001_0002;
+    /// The PHY did not answer a management access; the adapter stays disconnected (data: 1
+    /// timeout / 2 no response / 3 bad register, and the PHY register).
+    pub const PHY_NOT_ANSWERING: u32 = 0x0001_0003;
+    /// Initialization failed (data: [`super::BringUpError::code`]).
+    pub const INIT_FAILED: u32 = 0x0001_0004;
+}
+
+impl MacChoice {
+    /// Writes the fallbacks init took to the event log (Event Viewer, netevent.dll texts), so
+    /// an administrator sees why the adapter runs on the permanent MAC, a RAR0 MAC or without
+    /// link. PASSIVE or DISPATCH.
+    pub fn log_fallbacks(&self, core: &AdapterCore) {
+        use ndis::event_log::EventCode;
+        if let Some(reason) = self.override_rejected {
+            let reason = match reason {
+                igb::nvm::OverrideRejected::Zero => 1,
+                igb::nvm::OverrideRejected::Broadcast => 2,
+                igb::nvm::OverrideRejected::Multicast => 3,
+            };
+            core.log_event(
+                EventCode::NETWORK_ADDRESS,
+                event_site::NETWORK_ADDRESS_REJECTED,
+                &[reason],
+            );
+        }
+        if let MacSource::Rar0 { nvm } = self.source {
+            let data = match nvm {
+                igb::nvm::NvmMac::BadChecksum { sum } => [1, u32::from(sum)],
+                igb::nvm::NvmMac::Timeout { word } => [2, u32::from(word)],
+                _ => [3, 0],
+            };
+            core.log_event(
+                EventCode::INVALID_VALUE_FROM_ADAPTER,
+                event_site::MAC_FROM_RAR0,
+                &data,
+            );
+        }
+        if let Err(error) = self.phy {
+            let data = match error {
+                igb::phy::PhyError::Timeout { register } => [1, u32::from(register)],
+                igb::phy::PhyError::NoResponse { register } => [2, u32::from(register)],
+                igb::phy::PhyError::BadRegister(register) => [3, u32::from(register)],
+                _ => [4, 0],
+            };
+            core.log_event(
+                EventCode::HARDWARE_FAILURE,
+                event_site::PHY_NOT_ANSWERING,
+                &data,
+            );
         }
     }
 }

@@ -8,9 +8,24 @@ use igb::ids::Generation;
 use igb_testbed::{Testbed, wait_for_link_indications};
 use ndis_abi::*;
 use ndis_emu::{EmuDriver, assert_no_violations};
+use pf_miniport::hardware::event_site::{
+    INIT_FAILED, MAC_FROM_RAR0, NETWORK_ADDRESS_REJECTED, PHY_NOT_ANSWERING,
+};
 
 const GENERATIONS: [Generation; 2] = [Generation::I82576, Generation::I350];
 const TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The entries logged from `site` (the first value of each), as (code, data).
+fn logged(log: &[ndis_emu::EventLogEntry], site: u32) -> Vec<(u32, Vec<u32>)> {
+    log.iter()
+        .filter(|entry| entry.unique_value() == Some(site))
+        .map(|entry| (entry.code, entry.data().to_vec()))
+        .collect()
+}
+
+const NDIS_ERROR_CODE_NETWORK_ADDRESS: u32 = 0xC000_1390;
+const NDIS_ERROR_CODE_INVALID_VALUE_FROM_ADAPTER: u32 = 0xC000_1392;
+const NDIS_ERROR_CODE_HARDWARE_FAILURE: u32 = 0xC000_138A;
 
 fn load() -> EmuDriver {
     EmuDriver::load(pf_miniport::miniport::portable_driver_entry)
@@ -81,6 +96,7 @@ fn network_address_overrides_the_current_mac_and_a_multicast_one_is_ignored() {
     let general = adapter.attributes().general.expect("general attributes");
     assert_eq!(general.current_mac, [0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
     assert_eq!(general.permanent_mac, igb_model::DEFAULT_MAC);
+    assert_eq!(adapter.event_log(), Vec::new(), "nothing to report");
     assert_no_violations(&adapter.finish());
 
     let adapter = driver
@@ -92,6 +108,28 @@ fn network_address_overrides_the_current_mac_and_a_multicast_one_is_ignored() {
         .expect("InitializeEx succeeds with the override ignored");
     let general = adapter.attributes().general.expect("general attributes");
     assert_eq!(general.current_mac, igb_model::DEFAULT_MAC);
+    // Ignored, and logged: an administrator sees why the address did not take.
+    assert_eq!(
+        logged(&adapter.event_log(), NETWORK_ADDRESS_REJECTED),
+        vec![(NDIS_ERROR_CODE_NETWORK_ADDRESS, vec![3])]
+    );
+    assert_no_violations(&adapter.finish());
+    assert_no_violations(&driver.unload());
+}
+
+#[test]
+fn a_phy_that_does_not_answer_leaves_the_adapter_up_disconnected_and_logged() {
+    let driver = load();
+    let testbed = Testbed::new(Generation::I82576);
+    testbed.device().set_phy_dead(true);
+    let adapter = driver
+        .add_adapter(testbed.pf_config())
+        .expect("InitializeEx succeeds without a PHY");
+    let general = adapter.attributes().general.expect("general attributes");
+    assert_eq!(general.media_connect_state, MediaConnectStateDisconnected);
+    let entries = logged(&adapter.event_log(), PHY_NOT_ANSWERING);
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].0, NDIS_ERROR_CODE_HARDWARE_FAILURE);
     assert_no_violations(&adapter.finish());
     assert_no_violations(&driver.unload());
 }
@@ -153,6 +191,7 @@ fn the_permanent_mac_comes_from_the_nvm_and_rar0_only_when_the_nvm_checksum_is_b
             igb_model::DEFAULT_MAC,
             "{generation:?}"
         );
+        assert_eq!(logged(&adapter.event_log(), MAC_FROM_RAR0), Vec::new());
         assert_no_violations(&adapter.finish());
 
         // A bad checksum: the NVM is not trusted; the auto-loaded RAR0 is the fallback.
@@ -164,6 +203,10 @@ fn the_permanent_mac_comes_from_the_nvm_and_rar0_only_when_the_nvm_checksum_is_b
         let general = adapter.attributes().general.expect("general attributes");
         assert_eq!(general.permanent_mac, STALE_RAR0, "{generation:?}");
         assert_eq!(general.current_mac, STALE_RAR0, "{generation:?}");
+        let entries = logged(&adapter.event_log(), MAC_FROM_RAR0);
+        assert_eq!(entries.len(), 1, "{generation:?}: {entries:?}");
+        assert_eq!(entries[0].0, NDIS_ERROR_CODE_INVALID_VALUE_FROM_ADAPTER);
+        assert_eq!(entries[0].1[0], 1, "reason: bad checksum");
         assert_no_violations(&adapter.finish());
 
         // Neither: initialization fails with a clear status and releases everything.
@@ -176,6 +219,11 @@ fn the_permanent_mac_comes_from_the_nvm_and_rar0_only_when_the_nvm_checksum_is_b
         assert_eq!(
             error.status, NDIS_STATUS_ADAPTER_NOT_FOUND,
             "{generation:?}"
+        );
+        assert_eq!(
+            logged(&error.event_log, INIT_FAILED),
+            vec![(NDIS_ERROR_CODE_NETWORK_ADDRESS, vec![7, 0])],
+            "{generation:?}: the reason is logged"
         );
         assert_no_violations(&error.violations);
     }

@@ -115,7 +115,10 @@ impl MiniportDriver for VfDriver {
             context.set_general_attributes(&identity, link, &oids, None)?;
             Ok(AdapterCore::new(context.adapter(), identity, link))
         })
-        .map_err(|error| error.status())?;
+        .map_err(|error| {
+            error.log(context.adapter());
+            error.status()
+        })?;
 
         let mut sriov_caps = NDIS_SRIOV_CAPABILITIES::zeroed();
         sriov_caps.Header = NDIS_OBJECT_HEADER::new(

@@ -92,6 +92,55 @@ impl VfBringUpError {
     }
 }
 
+/// Which call site wrote an event-log entry (the first value of every entry the VF logs).
+pub mod event_site {
+    /// Initialization failed (data: [`super::VfBringUpError::code`], then for a handshake
+    /// the attempts made).
+    pub const INIT_FAILED: u32 = 0x0002_0001;
+}
+
+impl VfBringUpError {
+    /// A number for the event log: which step failed.
+    #[must_use]
+    pub const fn code(self) -> u32 {
+        match self {
+            Self::NoRegisterBar => 1,
+            Self::NoMsix => 2,
+            Self::DeviceGone => 3,
+            Self::Handshake(VfHandshakeError::GaveUp { .. }) => 4,
+            Self::Handshake(VfHandshakeError::Fatal { .. }) => 5,
+            Self::NoMac => 6,
+            Self::NoQueue => 7,
+            Self::Ndis(_) => 8,
+        }
+    }
+
+    /// Writes the failure to the event log: a PF that never answered is a timeout (the
+    /// administrator looks at the host), a refusal or a vanished VF what it is.
+    pub fn log(self, adapter: ndis::adapter::AdapterHandle) {
+        use ndis::event_log::{EventCode, write_event};
+        let (code, detail) = match self {
+            Self::Handshake(VfHandshakeError::GaveUp { attempts, .. }) => {
+                (EventCode::TIMEOUT, attempts)
+            }
+            Self::Handshake(VfHandshakeError::Fatal { attempts, .. }) => {
+                (EventCode::HARDWARE_FAILURE, attempts)
+            }
+            Self::NoRegisterBar | Self::DeviceGone => (EventCode::ADAPTER_NOT_FOUND, 0),
+            Self::NoMsix => (EventCode::INTERRUPT_CONNECT, 0),
+            Self::NoMac => (EventCode::NETWORK_ADDRESS, 0),
+            Self::NoQueue => (EventCode::DRIVER_FAILURE, 0),
+            Self::Ndis(error) => (EventCode::OUT_OF_RESOURCES, error.status() as u32),
+        };
+        write_event(
+            adapter,
+            code,
+            event_site::INIT_FAILED,
+            &[self.code(), detail],
+        );
+    }
+}
+
 impl From<NdisError> for VfBringUpError {
     fn from(error: NdisError) -> Self {
         Self::Ndis(error)

@@ -74,7 +74,18 @@ fn a_pf_that_never_answers_fails_initialization_cleanly() {
     let driver = load();
     let started = Instant::now();
     let result = driver.add_adapter(testbed.vf_config(0));
-    assert!(result.is_err(), "no handshake, no adapter");
+    let error = result.err().expect("no handshake, no adapter");
+    assert_eq!(error.status, NDIS_STATUS_DEVICE_FAILED);
+    // NDIS_ERROR_CODE_TIMEOUT from the init-failure site, step 4 (the handshake gave up).
+    let entry = error
+        .event_log
+        .iter()
+        .find(|entry| entry.unique_value() == Some(vf_miniport::hardware::event_site::INIT_FAILED))
+        .expect("the reason is in the event log");
+    assert_eq!(entry.code, 0x8000_138F);
+    assert_eq!(entry.data().first(), Some(&4));
+    assert!(entry.data().get(1).is_some_and(|attempts| *attempts >= 1));
+    assert_no_violations(&error.violations);
     assert!(
         started.elapsed() < Duration::from_secs(30),
         "bounded: {:?}",
