@@ -172,17 +172,78 @@ impl EventLogEntry {
     }
 }
 
-/// A frame the miniport indicated.
+/// A frame the miniport indicated, copied while the indication call ran (so it stays valid
+/// when the miniport regains the NBL, e.g. at once with `NDIS_RECEIVE_FLAGS_RESOURCES`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedFrame {
     /// The NBL's address.
     pub nbl: usize,
-    /// The frame bytes (first NB).
+    /// The frame bytes: the first NB's `DataLength` bytes from `CurrentMdl`/`CurrentMdlOffset`,
+    /// concatenated across its MDL chain (a jumbo frame in several MDLs is one frame here).
+    /// Empty when the chain was malformed (NDIS-RECV-7).
     pub data: Vec<u8>,
     /// `ReceiveFlags`.
     pub flags: u32,
     /// `PortNumber`.
     pub port: u32,
+    /// `NDIS_RECEIVE_FLAGS_RESOURCES` was set: the miniport owned the NBL again when the call
+    /// returned, and NDIS never returns it.
+    pub resources: bool,
+    /// NET_BUFFERs in the NBL (an Ethernet miniport indicates exactly one).
+    pub nb_count: usize,
+    /// MDLs holding the first NB's data (from `CurrentMdl` on).
+    pub mdl_count: usize,
+    /// The first NB's `DataLength` (0 without an NB).
+    pub data_length: u32,
+    /// Raw `TcpIpChecksumNetBufferListInfo` slot (see [`Self::checksum_info`]).
+    pub checksum: usize,
+    /// Raw `Ieee8021QNetBufferListInfo` slot (see [`Self::ieee8021q_info`]).
+    pub ieee8021q: usize,
+    /// `NetBufferListHashValue` (`NET_BUFFER_LIST_GET_HASH_VALUE`).
+    pub hash_value: u32,
+    /// `NetBufferListHashInfo` (hash type | hash function).
+    pub hash_info: u32,
+    /// Raw `NetBufferListFilteringInfo` slot (filter id, queue / VPort id).
+    pub filtering: usize,
+}
+
+impl ReceivedFrame {
+    /// The receive checksum result (`Receive.*ChecksumSucceeded/Failed` bits).
+    #[must_use]
+    pub fn checksum_info(&self) -> NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO {
+        NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(self.checksum)
+    }
+
+    /// The 802.1Q info (a tag the hardware stripped: `VlanId()`, `UserPriority()`).
+    #[must_use]
+    pub fn ieee8021q_info(&self) -> NDIS_NET_BUFFER_LIST_8021Q_INFO {
+        NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(self.ieee8021q)
+    }
+
+    /// `NET_BUFFER_LIST_GET_HASH_TYPE` (`NDIS_HASH_*`, 0 = no hash).
+    #[must_use]
+    pub fn hash_type(&self) -> u32 {
+        self.hash_info & NDIS_HASH_TYPE_MASK
+    }
+
+    /// `NET_BUFFER_LIST_GET_HASH_FUNCTION` (`NdisHashFunctionToeplitz` or 0).
+    #[must_use]
+    pub fn hash_function(&self) -> u32 {
+        self.hash_info & NDIS_HASH_FUNCTION_MASK
+    }
+}
+
+/// Receive NBLs counted over the adapter's life (see [`crate::EmuAdapter::receive_counts`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReceiveCounts {
+    /// NBLs indicated in total (accepted by NDIS: Running/Pausing).
+    pub indicated: u64,
+    /// Of those, indicated with `NDIS_RECEIVE_FLAGS_RESOURCES` (never returned).
+    pub with_resources: u64,
+    /// NBLs returned through `MiniportReturnNetBufferLists`.
+    pub returned: u64,
+    /// NBLs NDIS owns right now (indicated without RESOURCES, not yet returned).
+    pub owned: usize,
 }
 
 /// One send completion.
@@ -190,17 +251,39 @@ pub struct ReceivedFrame {
 pub struct SendCompletion {
     /// The id `EmuAdapter::send` returned.
     pub id: u64,
-    /// The NBL status.
+    /// The NBL status the miniport set (`NET_BUFFER_LIST.Status`).
     pub status: NDIS_STATUS,
+    /// The NBL's address.
+    pub nbl: usize,
+    /// Raw `TcpLargeSendNetBufferListInfo` slot at completion (what the miniport wrote back:
+    /// `LsoV1TransmitComplete.TcpPayload` or `LsoV2TransmitComplete.Type`).
+    pub lso_info: usize,
+    /// `SendCompleteFlags` of the `NdisMSendNetBufferListsComplete` call.
+    pub complete_flags: u32,
+    /// The completing call ran at DISPATCH_LEVEL or above.
+    pub at_dispatch: bool,
+}
+
+impl SendCompletion {
+    /// The LSO info as written back by the miniport.
+    #[must_use]
+    pub fn lso_complete_info(&self) -> NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO {
+        NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO::from_value(self.lso_info)
+    }
 }
 
 /// The emulator-owned memory of one send NBL (as a protocol would own it).
 /// `nbl` is read, `data` bounds the frame memory (see `retire_send`); the other fields keep
 /// the memory the NBL points to alive.
+#[allow(
+    clippy::vec_box,
+    reason = "each NB/MDL needs a stable address while the vectors grow (the NBL links them)"
+)]
 pub(crate) struct SendBuffers {
     pub nbl: Box<NET_BUFFER_LIST>,
-    pub _nb: Box<NET_BUFFER>,
-    pub _mdl: Box<MDL>,
+    pub _nbs: Vec<Box<NET_BUFFER>>,
+    pub _mdls: Vec<Box<MDL>>,
+    /// The backing store every MDL of the NBL points into.
     pub data: Box<[u8]>,
 }
 
@@ -221,6 +304,9 @@ pub(crate) struct SendRecord {
     pub snapshot: ChainSnapshot,
     /// Submitted while Paused/Pausing: must complete with NDIS_STATUS_PAUSED (NDIS-SEND-1).
     pub expect_paused: bool,
+    /// The NBL carried LSOv2 info: a successful completion must write
+    /// `LsoV2TransmitComplete` back (NDIS-SEND-7).
+    pub lso_v2: bool,
     /// Keeps the NBL memory alive until the record is dropped.
     pub buffers: SendBuffers,
 }
@@ -262,6 +348,7 @@ pub(crate) struct AdapterInner {
     pub owned_receives: HashMap<usize, u32>,
     pub owned_order: Vec<usize>,
     pub received: Vec<ReceivedFrame>,
+    pub receive_counts: ReceiveCounts,
     pub status_log: Vec<StatusIndication>,
     /// `NdisWriteErrorLogEntry` entries, kept after halt.
     pub event_log: Vec<EventLogEntry>,
@@ -322,6 +409,7 @@ impl AdapterShared {
                 owned_receives: HashMap::new(),
                 owned_order: Vec::new(),
                 received: Vec::new(),
+                receive_counts: ReceiveCounts::default(),
                 status_log: Vec::new(),
                 event_log: Vec::new(),
                 violations: Vec::new(),

@@ -10,7 +10,7 @@ use ndis_abi::*;
 
 use crate::adapter::{
     AdapterShared, AdapterState, Attributes, EventLogEntry, OidInFlight, OidStorage, Op,
-    ReceivedFrame, SendBuffers, SendCompletion, SendRecord, StatusIndication,
+    ReceiveCounts, ReceivedFrame, SendBuffers, SendCompletion, SendRecord, StatusIndication,
 };
 use crate::config::AdapterConfig;
 use crate::consts::*;
@@ -19,6 +19,7 @@ use crate::driver::DriverShared;
 use crate::irql::Irql;
 use crate::registry::{self, lock};
 use crate::rules::Violation;
+use crate::shape::NblSpec;
 
 /// A driver's `DriverEntry`.
 pub type DriverEntry = unsafe extern "system" fn(
@@ -653,6 +654,22 @@ impl EmuAdapter {
         let shared = Arc::clone(&self.shared);
         let gate = lock(&shared.oid_gate);
         self.call_halt(action);
+        let outstanding: Vec<u64> = {
+            let i = self.shared.lock();
+            let mut ids: Vec<u64> = i.sends.values().map(|r| r.id).collect();
+            ids.sort_unstable();
+            ids
+        };
+        if !outstanding.is_empty() {
+            self.shared.violate(
+                "NDIS-SEND-6",
+                format!(
+                    "MiniportHaltEx returned with {} send NBL(s) never completed (ids {:?})",
+                    outstanding.len(),
+                    &outstanding[..outstanding.len().min(16)]
+                ),
+            );
+        }
         let owned = self.shared.lock().owned_receives.len();
         if owned > 0 {
             self.shared.violate(
@@ -1003,8 +1020,23 @@ impl EmuAdapter {
         self.send_with(frames, SendOptions::default())
     }
 
-    /// Sends with options.
+    /// Sends with options (one NBL per frame, one NB and one MDL each).
     pub fn send_with(&self, frames: &[&[u8]], options: SendOptions) -> Vec<u64> {
+        let specs: Vec<NblSpec> = frames.iter().map(|f| NblSpec::contiguous(f)).collect();
+        self.send_shaped_with(&specs, options)
+    }
+
+    /// Sends one NBL per spec (several NBs, MDL chains at odd addresses, `DataOffset`, slack,
+    /// per-NBL info; see [`NblSpec`]) as one chain in a single `MiniportSendNetBufferLists`
+    /// call at PASSIVE_LEVEL. Returns the send ids in spec order.
+    pub fn send_shaped(&self, specs: &[NblSpec]) -> Vec<u64> {
+        self.send_shaped_with(specs, SendOptions::default())
+    }
+
+    /// As [`Self::send_shaped`] with options. Each NBL's `Status` starts as
+    /// `NDIS_STATUS_PENDING`, so a completion whose status the miniport never set is seen
+    /// (NDIS-SEND-8).
+    pub fn send_shaped_with(&self, specs: &[NblSpec], options: SendOptions) -> Vec<u64> {
         let state = self.expect_state(
             &[
                 AdapterState::Running,
@@ -1013,54 +1045,37 @@ impl EmuAdapter {
             ],
             "a send",
         );
-        if frames.is_empty() {
+        if specs.is_empty() {
             return Vec::new();
         }
-        let mut buffers: Vec<SendBuffers> = frames
+        let mut buffers: Vec<(SendBuffers, bool)> = specs
             .iter()
-            .map(|f| {
-                let mut data: Box<[u8]> = f.to_vec().into_boxed_slice();
-                let mut mdl = Box::new(MDL::zeroed());
-                mdl.MdlFlags = 0x0004;
-                mdl.MappedSystemVa = data.as_mut_ptr().cast();
-                mdl.ByteCount = u32::try_from(data.len()).unwrap_or(u32::MAX);
-                mdl.Size = 48;
-                let mut nb = Box::new(NET_BUFFER::zeroed());
-                let mdl_ptr = std::ptr::from_mut(mdl.as_mut());
-                nb.NetBufferHeader.NetBufferData = NET_BUFFER_DATA {
-                    Next: std::ptr::null_mut(),
-                    CurrentMdl: mdl_ptr,
-                    CurrentMdlOffset: 0,
-                    NbDataLength: NET_BUFFER_DATA_LENGTH {
-                        stDataLength: data.len(),
-                    },
-                    MdlChain: mdl_ptr,
-                    DataOffset: 0,
-                };
-                let mut nbl = Box::new(NET_BUFFER_LIST::zeroed());
-                nbl.NetBufferListHeader.NetBufferListData = NET_BUFFER_LIST_DATA {
-                    Next: std::ptr::null_mut(),
-                    FirstNetBuffer: std::ptr::from_mut(nb.as_mut()),
-                };
+            .map(|spec| {
+                let built = crate::shape::build(spec);
+                let mut nbl = built.nbl;
                 nbl.SourceHandle = 0x5EED_0000 as NDIS_HANDLE;
-                SendBuffers {
-                    nbl,
-                    _nb: nb,
-                    _mdl: mdl,
-                    data,
-                }
+                nbl.StatusUnion.Status = NDIS_STATUS_PENDING;
+                (
+                    SendBuffers {
+                        nbl,
+                        _nbs: built.nbs,
+                        _mdls: built.mdls,
+                        data: built.store,
+                    },
+                    spec.is_lso_v2(),
+                )
             })
             .collect();
         for i in (0..buffers.len().saturating_sub(1)).rev() {
-            let next = std::ptr::from_mut(buffers[i + 1].nbl.as_mut());
-            buffers[i].nbl.NetBufferListHeader.NetBufferListData.Next = next;
+            let next = std::ptr::from_mut(buffers[i + 1].0.nbl.as_mut());
+            buffers[i].0.nbl.NetBufferListHeader.NetBufferListData.Next = next;
         }
-        let head = std::ptr::from_mut(buffers[0].nbl.as_mut());
+        let head = std::ptr::from_mut(buffers[0].0.nbl.as_mut());
         let expect_paused = matches!(state, AdapterState::Paused | AdapterState::Pausing);
         let mut ids = Vec::new();
         {
             let mut i = self.shared.lock();
-            for b in buffers {
+            for (b, lso_v2) in buffers {
                 let id = i.next_send_id;
                 i.next_send_id += 1;
                 ids.push(id);
@@ -1072,6 +1087,7 @@ impl EmuAdapter {
                         id,
                         snapshot,
                         expect_paused,
+                        lso_v2,
                         buffers: b,
                     },
                 );
@@ -1124,6 +1140,18 @@ impl EmuAdapter {
         self.shared.lock().owned_receives.len()
     }
 
+    /// Receive NBLs indicated, indicated with `NDIS_RECEIVE_FLAGS_RESOURCES`, returned, and
+    /// owned by NDIS now, over the adapter's life (exactly-once accounting for receives:
+    /// `indicated == with_resources + returned + owned`).
+    #[must_use]
+    pub fn receive_counts(&self) -> ReceiveCounts {
+        let i = self.shared.lock();
+        ReceiveCounts {
+            owned: i.owned_receives.len(),
+            ..i.receive_counts
+        }
+    }
+
     /// Returns every receive NBL NDIS owns via `MiniportReturnNetBufferLists` (one chain, at
     /// PASSIVE). Returns how many.
     pub fn return_receives(&self) -> usize {
@@ -1141,6 +1169,7 @@ impl EmuAdapter {
                 .filter(|n| i.owned_receives.contains_key(n))
                 .collect();
             i.owned_receives.clear();
+            i.receive_counts.returned += list.len() as u64;
             list
         };
         if nbls.is_empty() {

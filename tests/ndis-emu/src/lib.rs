@@ -24,13 +24,14 @@ mod port;
 mod raw;
 mod registry;
 mod rules;
+mod shape;
 mod sigcheck;
 
 use std::sync::Mutex;
 
 pub use adapter::{
     AdapterState, Attributes, EventLogEntry, GeneralAttributes, HardwareAssistAttributes,
-    ReceivedFrame, RegistrationAttributes, SendCompletion, StatusIndication,
+    ReceiveCounts, ReceivedFrame, RegistrationAttributes, SendCompletion, StatusIndication,
 };
 pub use config::{AdapterConfig, Bar, HardwareBackend, KeywordValue, Partition, VfBackchannel};
 pub use context::Handler;
@@ -42,6 +43,9 @@ pub use harness::{
 pub use irql::Irql;
 pub use port::{DevicePort, PROCESSORS, current_processor};
 pub use rules::{RULES, Rule, Violation, assert_no_violations, rule};
+pub use shape::{
+    ChecksumRequest, LEAD_FILL, MdlSpec, NbSpec, NblSpec, SLACK_FILL, ShapeLimits, ShapeRng,
+};
 
 static ORPHANS: Mutex<Vec<Violation>> = Mutex::new(Vec::new());
 

@@ -43,12 +43,16 @@ rules! {
     "NDIS-SEND-3" | "Every send NBL is completed exactly once with NdisMSendNetBufferListsComplete, and only NBLs that NDIS gave the miniport" | "D/ndis/nf-ndis-ndismsendnetbufferlistscomplete.md";
     "NDIS-SEND-4" | "A send NBL is completed with its original NET_BUFFER/MDL chain (FirstNetBuffer, NB links, MdlChain, DataLength, DataOffset unchanged)" | "N/sending-network-data.md";
     "NDIS-SEND-5" | "NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL is set exactly when the caller runs at DISPATCH_LEVEL" | "D/ndis/nf-ndis-ndismsendnetbufferlistscomplete.md";
+    "NDIS-SEND-6" | "Every send NBL is completed before MiniportHaltEx returns (none is lost, also after a surprise removal)" | "N/halting-a-miniport-adapter.md";
+    "NDIS-SEND-7" | "A successfully sent LSOv2 NBL is completed with LsoV2TransmitComplete.Type = NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE and LsoV2TransmitComplete.Reserved = 0" | "D/nbllso/ns-nbllso-ndis_tcp_large_send_offload_net_buffer_list_info.md";
+    "NDIS-SEND-8" | "The miniport sets each completed send NBL's final Status (never NDIS_STATUS_PENDING)" | "D/ndis/nf-ndis-ndismsendnetbufferlistscomplete.md";
     "NDIS-RECV-1" | "No receive indication after pause completed (Paused) or before restart" | "N/pausing-an-adapter.md";
     "NDIS-RECV-2" | "Pause must not complete (and halt must not be reached) while indicated receive NBLs are still owned by NDIS" | "N/pausing-an-adapter.md";
     "NDIS-RECV-3" | "An NBL is not indicated again while NDIS still owns it from an earlier indication; NBLs indicated with NDIS_RECEIVE_FLAGS_RESOURCES are owned by the miniport again when the call returns" | "D/ndis/nf-ndis-ndismindicatereceivenetbufferlists.md";
     "NDIS-RECV-4" | "Each indicated receive NBL has SourceHandle set to the MiniportAdapterHandle" | "N/receiving-network-data.md";
     "NDIS-RECV-5" | "NumberOfNetBufferLists equals the number of NBLs in the indicated chain" | "D/ndis/nf-ndis-ndismindicatereceivenetbufferlists.md";
     "NDIS-RECV-6" | "NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL is set exactly when the caller runs at DISPATCH_LEVEL" | "D/ndis/nf-ndis-ndismindicatereceivenetbufferlists.md";
+    "NDIS-RECV-7" | "Each indicated receive NBL has exactly one NET_BUFFER whose MDL chain holds its DataLength (> 0) bytes from CurrentMdl/CurrentMdlOffset" | "N/receiving-network-data.md";
     "NDIS-OID-1" | "An OID request is completed exactly once: NdisMOidRequestComplete only for the outstanding request after MiniportOidRequest returned NDIS_STATUS_PENDING" | "DV NdisOidDoubleComplete";
     "NDIS-OID-2" | "An OID request is never completed with NDIS_STATUS_PENDING through NdisMOidRequestComplete" | "DV NdisOidComplete";
     "NDIS-OID-3" | "An OID completed with NDIS_STATUS_INVALID_LENGTH or NDIS_STATUS_BUFFER_TOO_SHORT sets BytesNeeded larger than the buffer supplied" | "N/handling-oid-requests-in-a-miniport-adapter.md";

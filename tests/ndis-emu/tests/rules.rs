@@ -745,3 +745,79 @@ fn log_2_over_long_event_data_is_refused() {
         "{orphans:#?}"
     );
 }
+
+#[test]
+fn send_3_completion_of_an_nbl_never_sent() {
+    let v = send_and_complete(faults(|f| f.complete_foreign_nbl = true));
+    assert!(
+        v.iter()
+            .any(|v| v.rule == "NDIS-SEND-3" && v.message.contains("never sent")),
+        "{v:?}"
+    );
+    assert_fired(&v, "NDIS-SEND-3");
+}
+
+#[test]
+fn send_5_dispatch_flag_set_at_passive() {
+    // A send while Paused is completed inside MiniportSendNetBufferLists at PASSIVE; the fault
+    // flips the flag on there.
+    let (_driver, adapter) = adapter_with(faults(|f| f.wrong_send_complete_flag = true));
+    adapter.send(&[&[3u8; 60]]);
+    let done = adapter.wait_send_completions(1, Duration::from_secs(1));
+    assert_eq!(done.len(), 1);
+    assert!(!done[0].at_dispatch);
+    assert_ne!(
+        done[0].complete_flags & ndis_abi::NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL,
+        0
+    );
+    assert_fired(&adapter.finish(), "NDIS-SEND-5");
+}
+
+#[test]
+fn send_6_halt_with_a_send_never_completed() {
+    let (_driver, adapter) = adapter_with(faults(|f| f.drop_paused_sends = true));
+    // Paused after initialization: the miniport drops the send instead of completing it.
+    adapter.send(&[&[4u8; 60]]);
+    assert_eq!(adapter.outstanding_sends(), 1);
+    assert_fired(&adapter.halt(NdisHaltDeviceDisabled), "NDIS-SEND-6");
+}
+
+fn send_lso_and_complete(f: Faults) -> (Vec<ndis_emu::SendCompletion>, Vec<Violation>) {
+    let (_driver, adapter) = adapter_with(f);
+    assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
+    let frame = vec![0x11u8; 3000];
+    adapter.send_shaped(&[ndis_emu::NblSpec::contiguous(&frame).with_lso_v2(1448, 34, false)]);
+    adapter.fire_interrupt(1);
+    let done = adapter.wait_send_completions(1, Duration::from_secs(1));
+    (done, adapter.finish())
+}
+
+#[test]
+fn send_7_lso_v2_completion_info_not_written() {
+    let (done, v) = send_lso_and_complete(faults(|f| f.lso_complete_untouched = true));
+    assert_eq!(done.len(), 1);
+    assert_fired(&v, "NDIS-SEND-7");
+    // The well-behaved miniport writes Type V2 with Reserved 0: no violation, and the test
+    // sees what it wrote back.
+    let (done, v) = send_lso_and_complete(Faults::default());
+    ndis_emu::assert_no_violations(&v);
+    assert_eq!(done[0].lso_complete_info().Type(), 1);
+    assert_eq!(done[0].lso_info, 1 << 30);
+}
+
+#[test]
+fn send_8_completed_without_a_status() {
+    let v = send_and_complete(faults(|f| f.skip_send_status = true));
+    assert_fired(&v, "NDIS-SEND-8");
+}
+
+#[test]
+fn recv_7_data_length_beyond_the_mdl_chain() {
+    assert_fired(
+        &receive_once(
+            faults(|f| f.receive_short_chain = true),
+            AdapterConfig::default(),
+        ),
+        "NDIS-RECV-7",
+    );
+}

@@ -566,6 +566,99 @@ pub(crate) fn first_nb_data(nbl: *const NET_BUFFER_LIST) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// What a receive indication carries in one NBL.
+pub(crate) struct ReceiveView {
+    pub data: Vec<u8>,
+    pub nb_count: usize,
+    pub mdl_count: usize,
+    pub data_length: u32,
+}
+
+/// Copies a receive NBL's frame (first NB, across its MDL chain) and checks its shape: an
+/// Ethernet miniport indicates one NB per NBL (N/receiving-network-data.md) with a non-zero
+/// `DataLength`, all present in the chain from `CurrentMdl`/`CurrentMdlOffset`
+/// (N/net-buffer-architecture.md). On a bad shape returns what could be read and why.
+pub(crate) fn receive_view(
+    nbl: *const NET_BUFFER_LIST,
+) -> Result<ReceiveView, (ReceiveView, String)> {
+    // SAFETY: NBLs exchanged with NDIS are valid for reads.
+    let value = unsafe { raw::read(nbl) };
+    // SAFETY: NBL_DATA view of the header union.
+    let first = unsafe { value.NetBufferListHeader.NetBufferListData.FirstNetBuffer };
+    let mut view = ReceiveView {
+        data: Vec::new(),
+        nb_count: 0,
+        mdl_count: 0,
+        data_length: 0,
+    };
+    let mut nb = first;
+    while !nb.is_null() && view.nb_count < MAX_CHAIN {
+        view.nb_count += 1;
+        // SAFETY: NBs linked from a valid NBL are valid for reads.
+        let v = unsafe { raw::read(nb) };
+        // SAFETY: NET_BUFFER_DATA view of the header union.
+        nb = unsafe { v.NetBufferHeader.NetBufferData }.Next;
+    }
+    if first.is_null() {
+        return Err((view, "no NET_BUFFER (FirstNetBuffer NULL)".into()));
+    }
+    // SAFETY: the first NB of a valid NBL.
+    let v = unsafe { raw::read(first) };
+    // SAFETY: NET_BUFFER_DATA view of the header union.
+    let d = unsafe { v.NetBufferHeader.NetBufferData };
+    // SAFETY: DataLength view of the length union.
+    view.data_length = unsafe { d.NbDataLength.DataLength };
+    let mut remaining = view.data_length as usize;
+    if remaining == 0 {
+        return Err((view, "DataLength is 0".into()));
+    }
+    if remaining > 1 << 20 {
+        let n = view.data_length;
+        return Err((view, format!("DataLength {n} is beyond any frame")));
+    }
+    let mut out = Vec::with_capacity(remaining);
+    let mut mdl = d.CurrentMdl;
+    let mut offset = d.CurrentMdlOffset as usize;
+    while remaining > 0 {
+        if mdl.is_null() || view.mdl_count >= 1024 {
+            let (n, got) = (view.data_length, out.len());
+            view.data = out;
+            return Err((
+                view,
+                format!("the MDL chain ends after {got} of DataLength {n} bytes"),
+            ));
+        }
+        view.mdl_count += 1;
+        // SAFETY: MDLs of a valid NB are valid for reads.
+        let m = unsafe { raw::read(mdl) };
+        let count = m.ByteCount as usize;
+        if offset > count || m.MappedSystemVa.is_null() {
+            view.data = out;
+            return Err((
+                view,
+                format!("offset {offset} beyond an MDL of {count} bytes, or an unmapped MDL"),
+            ));
+        }
+        let take = (count - offset).min(remaining);
+        // SAFETY: `MappedSystemVa` maps `ByteCount` bytes; `offset + take <= ByteCount`.
+        let bytes =
+            unsafe { raw::copy_out(m.MappedSystemVa.cast::<u8>().wrapping_add(offset), take) };
+        out.extend_from_slice(&bytes);
+        remaining -= take;
+        mdl = m.Next;
+        offset = 0;
+    }
+    view.data = out;
+    if view.nb_count != 1 {
+        let n = view.nb_count;
+        return Err((
+            view,
+            format!("{n} NET_BUFFERs (an Ethernet miniport indicates one per NBL)"),
+        ));
+    }
+    Ok(view)
+}
+
 fn nbl_next(nbl: *const NET_BUFFER_LIST) -> *mut NET_BUFFER_LIST {
     // SAFETY: NBLs exchanged with NDIS are valid for reads.
     let value = unsafe { raw::read(nbl) };
@@ -615,11 +708,16 @@ pub unsafe extern "system" fn NdisMSendNetBufferListsComplete(
             );
             return;
         }
-        complete_chain(&adapter, NetBufferList);
+        complete_chain(&adapter, NetBufferList, SendCompleteFlags, at_dispatch);
     });
 }
 
-fn complete_chain(adapter: &AdapterShared, head: *mut NET_BUFFER_LIST) {
+fn complete_chain(
+    adapter: &AdapterShared,
+    head: *mut NET_BUFFER_LIST,
+    complete_flags: ULONG,
+    at_dispatch: bool,
+) {
     let mut nbl = head;
     let mut walked = 0;
     while !nbl.is_null() && walked < MAX_CHAIN {
@@ -641,14 +739,25 @@ fn complete_chain(adapter: &AdapterShared, head: *mut NET_BUFFER_LIST) {
         let next = nbl_next(nbl);
         let now = snapshot(nbl);
         // SAFETY: our own send NBL (still alive in `record.buffers`).
-        let status = unsafe { raw::read(nbl) }.StatusUnion;
+        let value = unsafe { raw::read(nbl) };
         // SAFETY: the Status view of the status union.
-        let status = unsafe { status.Status };
+        let status = unsafe { value.StatusUnion.Status };
+        let lso_info = value
+            .info(TcpLargeSendNetBufferListInfo)
+            .map_or(0, |slot| slot.addr());
         let expect_paused = record.expect_paused;
+        let lso_v2 = record.lso_v2;
         let id = record.id;
         let state = inner.state;
         let original = record.snapshot.clone();
-        inner.completions.push(SendCompletion { id, status });
+        inner.completions.push(SendCompletion {
+            id,
+            status,
+            nbl: addr,
+            lso_info,
+            complete_flags,
+            at_dispatch,
+        });
         AdapterShared::retire_send(&mut inner, addr, record);
         adapter.cv.notify_all();
         drop(inner);
@@ -659,6 +768,16 @@ fn complete_chain(adapter: &AdapterShared, head: *mut NET_BUFFER_LIST) {
         }
         if now != original {
             adapter.violate("NDIS-SEND-4", format!("send NBL {addr:#x} completed with a different NB/MDL chain than NDIS sent ({now:?} vs {original:?})"));
+        }
+        if status == NDIS_STATUS_PENDING {
+            adapter.violate("NDIS-SEND-8", format!("send NBL {addr:#x} (id {id}) completed with NDIS_STATUS_PENDING: the miniport never set its final Status"));
+        }
+        if lso_v2 && status == NDIS_STATUS_SUCCESS {
+            let info = NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO::from_value(lso_info);
+            // LsoV2TransmitComplete: Reserved (bits 0..30) zero, Type (bit 30) V2.
+            if info.Type() != NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE || info.TcpPayload() != 0 {
+                adapter.violate("NDIS-SEND-7", format!("LSOv2 send NBL {addr:#x} (id {id}) completed with LSO info {lso_info:#x}: LsoV2TransmitComplete needs Type = NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE and Reserved = 0"));
+            }
         }
         if expect_paused && status != NDIS_STATUS_PAUSED {
             adapter.violate("NDIS-SEND-1", format!("send NBL {addr:#x} given while paused/pausing completed with {status:#x}, not NDIS_STATUS_PAUSED"));
@@ -745,12 +864,30 @@ pub unsafe extern "system" fn NdisMIndicateReceiveNetBufferLists(
                     format!("receive NBL {addr:#x} indicated again while NDIS still owns it"),
                 );
             }
-            let data = first_nb_data(nbl).unwrap_or_default();
+            let frame = match receive_view(nbl) {
+                Ok(view) => view,
+                Err((view, why)) => {
+                    adapter.violate("NDIS-RECV-7", format!("receive NBL {addr:#x}: {why}"));
+                    view
+                }
+            };
+            // SAFETY: a live NBL from an emulator pool.
+            let value = unsafe { raw::read(nbl) };
+            let slot = |id| value.info(id).map_or(0, |p: PVOID| p.addr());
             frames.push(ReceivedFrame {
                 nbl: addr,
-                data,
+                data: frame.data,
                 flags: ReceiveFlags,
                 port: PortNumber,
+                resources,
+                nb_count: frame.nb_count,
+                mdl_count: frame.mdl_count,
+                data_length: frame.data_length,
+                checksum: slot(TcpIpChecksumNetBufferListInfo),
+                ieee8021q: slot(Ieee8021QNetBufferListInfo),
+                hash_value: slot(NetBufferListHashValue) as u32,
+                hash_info: slot(NetBufferListHashInfo) as u32,
+                filtering: slot(NetBufferListFilteringInfo),
             });
             nbl = nbl_next(nbl);
         }
@@ -758,6 +895,10 @@ pub unsafe extern "system" fn NdisMIndicateReceiveNetBufferLists(
             adapter.violate("NDIS-RECV-5", format!("NumberOfNetBufferLists is {NumberOfNetBufferLists} but the chain holds {count} NBL(s)"));
         }
         let mut inner = adapter.lock();
+        inner.receive_counts.indicated += frames.len() as u64;
+        if resources {
+            inner.receive_counts.with_resources += frames.len() as u64;
+        }
         for f in &frames {
             if !resources {
                 inner.owned_receives.insert(f.nbl, PortNumber);

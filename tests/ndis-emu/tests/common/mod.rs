@@ -92,7 +92,26 @@ pub struct Faults {
     /// [`INIT_FAILURE_VALUES`] and fails with NDIS_STATUS_ADAPTER_NOT_FOUND before allocating
     /// anything.
     pub fail_init_with_event_log: bool,
+    /// Sends arriving while paused are dropped, never completed (NDIS-SEND-6 at halt).
+    pub drop_paused_sends: bool,
+    /// Successful LSOv2 completions leave the transmit info in place instead of writing
+    /// `LsoV2TransmitComplete` (NDIS-SEND-7).
+    pub lso_complete_untouched: bool,
+    /// Completions leave `NET_BUFFER_LIST.Status` as NDIS passed it (NDIS-SEND-8).
+    pub skip_send_status: bool,
+    /// Receive NBLs claim a `DataLength` longer than their MDL chain (NDIS-RECV-7).
+    pub receive_short_chain: bool,
+    /// A send completion also hands back one of the miniport's own receive NBLs (NDIS-SEND-3).
+    pub complete_foreign_nbl: bool,
+    /// Not a fault: receives are indicated with `NDIS_RECEIVE_FLAGS_RESOURCES`; right after the
+    /// call the miniport takes the NBL back and overwrites its buffer with zeros.
+    pub receive_with_resources: bool,
+    /// Not a fault: receive NBLs carry [`RX_INFO`] in their checksum, 802.1Q and hash slots.
+    pub receive_with_info: bool,
 }
+
+/// What `receive_with_info` stores: (checksum slot, 802.1Q slot, hash value, hash info).
+pub const RX_INFO: (usize, usize, u32, u32) = (0b10_1000, 0x0123_0005, 0xDEAD_BEEF, 0x0201);
 
 /// `NDIS_ERROR_CODE_HARDWARE_FAILURE` (`EVENT_NDIS_HARDWARE_FAILURE`, netevent.h).
 pub const NDIS_ERROR_CODE_HARDWARE_FAILURE: u32 = 0xC000_138A;
@@ -181,6 +200,9 @@ pub struct Adapter {
     pub met: [AtomicBool; 2],
     pub overlapped: [AtomicBool; 2],
     pub isr_register_writes: AtomicUsize,
+    /// Per send NBL handed to MiniportSendNetBufferLists: each NB's data as the shared
+    /// `ndis::buffer::NetBufferData` walker reads it (`None` for an NB it rejects), in order.
+    pub sent_frames: Mutex<Vec<Vec<Option<Vec<u8>>>>>,
 }
 
 /// (segment, bus, function) from `NdisMGetVirtualFunctionLocation`.
@@ -442,6 +464,7 @@ unsafe extern "system" fn initialize(
         shared_pa: 0,
         rx_free: Mutex::new(Vec::new()),
         tx_queue: Mutex::new(Vec::new()),
+        sent_frames: Mutex::new(Vec::new()),
         paused: AtomicBool::new(true),
         pending_oid: AtomicPtr::new(std::ptr::null_mut()),
         lock: Mutex::new(NDIS_SPIN_LOCK::default()),
@@ -924,7 +947,23 @@ fn complete_list(a: &Adapter, nbls: &[usize], status: NDIS_STATUS, at_dispatch: 
         return;
     }
     for (i, &nbl) in nbls.iter().enumerate() {
-        set_status(nbl, status);
+        if !a.faults.skip_send_status {
+            set_status(nbl, status);
+        }
+        let p = nbl as *mut NET_BUFFER_LIST;
+        let lso = read_nbl(p).lso_info();
+        if status == NDIS_STATUS_SUCCESS
+            && lso.Type() == NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE
+            && !a.faults.lso_complete_untouched
+        {
+            // LsoV2TransmitComplete: Type V2, Reserved 0 (nbllso.h).
+            let mut v = read_nbl(p);
+            v.set_lso_info(
+                NDIS_TCP_LARGE_SEND_OFFLOAD_NET_BUFFER_LIST_INFO::from_value(0)
+                    .with_Type(NDIS_TCP_LARGE_SEND_OFFLOAD_V2_TYPE),
+            );
+            write_nbl(p, v);
+        }
         let next = nbls.get(i + 1).copied().unwrap_or(0) as *mut NET_BUFFER_LIST;
         set_nbl_next(nbl as *mut NET_BUFFER_LIST, next);
         if a.faults.clobber_send_chain {
@@ -944,6 +983,16 @@ fn complete_list(a: &Adapter, nbls: &[usize], status: NDIS_STATUS, at_dispatch: 
     }
     // SAFETY: completing NBLs NDIS sent us.
     unsafe { NdisMSendNetBufferListsComplete(a.handle, nbls[0] as *mut NET_BUFFER_LIST, flags) };
+    if a.faults.complete_foreign_nbl {
+        let own = a.rx_free.lock().unwrap().last().copied();
+        if let Some(own) = own {
+            set_nbl_next(own as *mut NET_BUFFER_LIST, std::ptr::null_mut());
+            // SAFETY: deliberately "completing" an NBL NDIS never sent (our receive NBL).
+            unsafe {
+                NdisMSendNetBufferListsComplete(a.handle, own as *mut NET_BUFFER_LIST, flags)
+            };
+        }
+    }
     if a.faults.complete_sends_twice {
         // SAFETY: deliberately completing again.
         unsafe {
@@ -971,7 +1020,16 @@ unsafe extern "system" fn send(
         cur = nbl_next(cur);
     }
     let at_dispatch = flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0;
+    for &n in &list {
+        a.sent_frames
+            .lock()
+            .unwrap()
+            .push(nb_frames(n as *mut NET_BUFFER_LIST));
+    }
     if a.paused.load(Ordering::SeqCst) {
+        if a.faults.drop_paused_sends {
+            return;
+        }
         let status = if a.faults.complete_paused_sends_with_success {
             NDIS_STATUS_SUCCESS
         } else {
@@ -982,6 +1040,31 @@ unsafe extern "system" fn send(
     }
     // Queued until the transmit interrupt's DPC completes them.
     a.tx_queue.lock().unwrap().extend(list);
+}
+
+/// Each NB's data of a send NBL, read with the drivers' own MDL walker.
+fn nb_frames(nbl: *mut NET_BUFFER_LIST) -> Vec<Option<Vec<u8>>> {
+    let v = read_nbl(nbl);
+    // SAFETY: the NBL_DATA view of the header union.
+    let mut nb = unsafe { v.NetBufferListHeader.NetBufferListData }.FirstNetBuffer;
+    let mut out = Vec::new();
+    while !nb.is_null() && out.len() < 64 {
+        // SAFETY: an NB of an NBL NDIS handed over, valid until completion.
+        let Some(view) = (unsafe { ndis::buffer::NetBufferData::from_raw(nb) }) else {
+            break;
+        };
+        let mut data = vec![0u8; view.data_length().min(1 << 20)];
+        let copied = view.copy_out(&ndis::buffer::SystemMappedMdls, 0, &mut data);
+        out.push(match copied {
+            Ok(n) if n == data.len() => Some(data),
+            _ => None,
+        });
+        // SAFETY: as above.
+        let header = unsafe { nb.read() }.NetBufferHeader;
+        // SAFETY: the NET_BUFFER_DATA view of the header union (plain pointers).
+        nb = unsafe { header.NetBufferData }.Next;
+    }
+    out
 }
 
 unsafe extern "system" fn return_nbls(ctx: NDIS_HANDLE, nbl: *mut NET_BUFFER_LIST, _flags: ULONG) {
@@ -1015,6 +1098,13 @@ fn indicate_one(a: &Adapter, tag: u8) {
     let va = unsafe { mdl.read() }.MappedSystemVa.cast::<u8>();
     // SAFETY: writing 64 bytes into the 2048-byte buffer.
     unsafe { std::ptr::write_bytes(va, tag, 64) };
+    // DataLength 64 (the pool NB was allocated with it), or a claim beyond the 2048-byte MDL.
+    let mut nbv = nb_value;
+    nbv.NetBufferHeader.NetBufferData.NbDataLength = NET_BUFFER_DATA_LENGTH {
+        stDataLength: if f.receive_short_chain { 4096 } else { 64 },
+    };
+    // SAFETY: our own NB.
+    unsafe { nb.write(nbv) };
     set_nbl_next(p, std::ptr::null_mut());
     let at_dispatch = ndis_emu::current_irql() >= ndis_emu::Irql::Dispatch;
     let mut flags = if at_dispatch {
@@ -1025,12 +1115,35 @@ fn indicate_one(a: &Adapter, tag: u8) {
     if f.wrong_receive_flag {
         flags ^= NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL;
     }
+    if f.receive_with_resources {
+        flags |= NDIS_RECEIVE_FLAGS_RESOURCES;
+    }
+    let mut v = read_nbl(p);
+    let (checksum, vlan, hash, hash_info) = if f.receive_with_info {
+        RX_INFO
+    } else {
+        (0, 0, 0, 0)
+    };
+    v.set_checksum_info(NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(
+        checksum,
+    ));
+    v.set_ieee8021q_info(NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(vlan));
+    v.set_hash_value(hash);
+    v.set_hash_info(hash_info);
+    write_nbl(p, v);
     let count = if f.wrong_receive_count { 2 } else { 1 };
     // SAFETY: indicating our own NBL.
     unsafe { NdisMIndicateReceiveNetBufferLists(a.handle, p, 0, count, flags) };
     if f.reindicate_owned {
         // SAFETY: deliberately indicating the same NBL again while NDIS owns it.
         unsafe { NdisMIndicateReceiveNetBufferLists(a.handle, p, 0, count, flags) };
+    }
+    if f.receive_with_resources {
+        // NDIS_RECEIVE_FLAGS_RESOURCES: ours again now. Reuse the buffer at once, as a driver
+        // short of buffers does; NDIS must have copied what it needed during the call.
+        // SAFETY: our own 2048-byte receive buffer.
+        unsafe { std::ptr::write_bytes(va, 0, 64) };
+        a.rx_free.lock().unwrap().push(nbl);
     }
 }
 
