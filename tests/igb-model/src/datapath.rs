@@ -301,7 +301,7 @@ impl State {
                 let Some(queue) = self.pool_queue(pool, 0) else {
                     continue;
                 };
-                if self.write_rx(queue, Some(pool), frame, replicated, source) {
+                if self.write_rx(queue, Some(pool), frame, replicated, source, None) {
                     delivered_pools |= 1 << pool;
                     delivered_any = true;
                 }
@@ -311,7 +311,11 @@ impl State {
                 self.counters.rx_no_match_drops += 1;
                 return 0;
             }
-            delivered_any = self.write_rx(0, None, frame, replicated, source);
+            // Plain RSS mode: the Toeplitz hash picks the queue through RETA (§4.2 write-back
+            // carries hash and type); otherwise queue 0.
+            let rss = self.rss(frame);
+            let queue = rss.map_or(0, |(hash, _)| self.reta_queue(hash));
+            delivered_any = self.write_rx(queue, None, frame, replicated, source, rss);
         }
         if delivered_any {
             self.stats.gprc += 1;
@@ -374,6 +378,7 @@ impl State {
         frame: &[u8],
         replicated: bool,
         source: Source,
+        rss: Option<(u32, u32)>,
     ) -> bool {
         if self.qreg(true, queue, r::Q_DCTL) & r::DCTL_ENABLE == 0 {
             self.counters.rx_disabled_drops += 1;
@@ -470,14 +475,29 @@ impl State {
                 return false;
             }
             let last = index == last_index;
-            let chunk_status = if last { status } else { r::RXD_STAT_DD };
-            let mut wb = [0u8; 16];
-            wb[0..4].copy_from_slice(&(if last { pkt_type } else { 0 }).to_le_bytes());
-            wb[8..12].copy_from_slice(&chunk_status.to_le_bytes());
+            let mut chunk_status = if last { status } else { r::RXD_STAT_DD };
             // Buffer sizes are at most 127 KiB, but a length field is 16 bits: chunks are
             // bounded by `buffer`, and a > 64 KiB buffer would need a > 64 KiB frame (refused
             // by the length checks above).
-            wb[12..14].copy_from_slice(&(chunk.len() as u16).to_le_bytes());
+            let mut chunk_len = chunk.len() as u16;
+            let mut wb = [0u8; 16];
+            let (rss_type, rss_hash) = rss.map_or((0, 0), |(hash, ty)| (ty, hash));
+            let dword0 = if last { pkt_type | rss_type } else { 0 };
+            wb[0..4].copy_from_slice(&dword0.to_le_bytes());
+            // Dword 1: the RSS hash with RXCSUM.PCSD; without it the fragment checksum / IP id
+            // (not modelled: 0).
+            if last && rxcsum & r::RXCSUM_PCSD != 0 {
+                wb[4..8].copy_from_slice(&rss_hash.to_le_bytes());
+            }
+            if last {
+                // A test-injected bad write-back (the driver must validate, not trust, it).
+                if let Some(c) = self.rx_corruption.take() {
+                    chunk_len = c.length.unwrap_or(chunk_len);
+                    chunk_status = (chunk_status | c.status_set) & !c.status_clear;
+                }
+            }
+            wb[8..12].copy_from_slice(&chunk_status.to_le_bytes());
+            wb[12..14].copy_from_slice(&chunk_len.to_le_bytes());
             let vlan = if last { vlan_field } else { 0 };
             wb[14..16].copy_from_slice(&vlan.to_le_bytes());
             if let Err(fault) = self.bus.write(desc, &wb) {
@@ -505,6 +525,68 @@ impl State {
         }
         self.raise_queue_interrupt(true, queue);
         true
+    }
+
+    /// Hash value and write-back RSS type of `frame` when MRQC selects plain RSS mode and one
+    /// of its field enables matches (Microsoft RSS spec input order: source address,
+    /// destination address, then source and destination port for TCP/UDP; fragments hash the
+    /// addresses only).
+    fn rss(&self, frame: &[u8]) -> Option<(u32, u32)> {
+        let mrqc = self.reg(r::MRQC);
+        if mrqc & 0b111 != r::MRQC_MODE_RSS {
+            return None;
+        }
+        let layout = net::parse(frame, self.vet());
+        let l3 = layout.l3;
+        let (addrs, fields) = if layout.ipv4_hlen.is_some() {
+            (
+                frame.get(l3 + 12..l3 + 20)?,
+                [
+                    (r::MRQC_RSS_FIELD_IPV4_TCP, r::RXD_RSS_TCPV4),
+                    (r::MRQC_RSS_FIELD_IPV4_UDP, r::RXD_RSS_UDPV4),
+                    (r::MRQC_RSS_FIELD_IPV4, r::RXD_RSS_IPV4),
+                ],
+            )
+        } else if layout.ipv6 {
+            (
+                frame.get(l3 + 8..l3 + 40)?,
+                [
+                    (r::MRQC_RSS_FIELD_IPV6_TCP, r::RXD_RSS_TCPV6),
+                    (r::MRQC_RSS_FIELD_IPV6_UDP, r::RXD_RSS_UDPV6),
+                    (r::MRQC_RSS_FIELD_IPV6, r::RXD_RSS_IPV6),
+                ],
+            )
+        } else {
+            return None;
+        };
+        let ports = match layout.l4 {
+            Some((net::PROTO_TCP, l4)) => frame.get(l4..l4 + 4).map(|p| (0usize, p)),
+            Some((net::PROTO_UDP, l4)) => frame.get(l4..l4 + 4).map(|p| (1usize, p)),
+            _ => None,
+        };
+        let mut key = [0u8; 40];
+        for (i, chunk) in key.chunks_mut(4).enumerate() {
+            chunk.copy_from_slice(&self.reg(r::RSSRK0 + 4 * i as u32).to_le_bytes());
+        }
+        if let Some((which, p)) = ports {
+            let (field, ty) = fields[which];
+            if mrqc & field != 0 {
+                let mut input = addrs.to_vec();
+                input.extend_from_slice(p);
+                return Some((toeplitz(&key, &input), ty));
+            }
+        }
+        let (field, ty) = fields[2];
+        (mrqc & field != 0).then(|| (toeplitz(&key, addrs), ty))
+    }
+
+    /// The Rx queue RETA maps `hash` to: entry `hash & 127`, low 3 bits (8 RSS queues on
+    /// both generations; Linux igb `max_rss_queues`), within the queues that exist.
+    fn reta_queue(&self, hash: u32) -> usize {
+        let index = (hash & 0x7F) as usize;
+        let word = self.reg(r::RETA0 + 4 * (index as u32 / 4));
+        let entry = (word >> (8 * (index % 4))) & 0x7;
+        (entry as usize).min(self.num_queues().saturating_sub(1))
     }
 
     fn rx_no_descriptor(&mut self, queue: usize) {
@@ -762,4 +844,25 @@ impl State {
             self.send_to_wire(frame);
         }
     }
+}
+
+/// Toeplitz hash (Microsoft RSS spec): a 64-bit window slides over the key one bit per input
+/// bit; each set input bit XORs in the window's top 32 bits.
+fn toeplitz(key: &[u8; 40], input: &[u8]) -> u32 {
+    let mut window = u64::from_be_bytes([
+        key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
+    ]);
+    let mut hash = 0u32;
+    // Key byte `next` enters the window after input byte `next - 8`.
+    for (next, &byte) in (8usize..).zip(input) {
+        for bit in 0..8 {
+            if byte & (0x80 >> bit) != 0 {
+                hash ^= (window >> 32) as u32;
+            }
+            window <<= 1;
+        }
+        // After each input byte, the next key byte enters the window's low end.
+        window |= u64::from(key.get(next).copied().unwrap_or(0));
+    }
+    hash
 }

@@ -22,6 +22,17 @@ use crate::state::{
 /// registers (an emulator thread running an ISR).
 pub type InterruptHook = Arc<dyn Fn(Function, MsixVector) + Send + Sync>;
 
+/// A bad Rx write-back for [`Device::corrupt_next_rx_writeback`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RxCorruption {
+    /// Length field to write instead of the real one (e.g. larger than SRRCTL.BSIZEPKT).
+    pub length: Option<u16>,
+    /// Status/error bits to set (e.g. `regs::RXD_ERR_IPE`, or clear EOP below).
+    pub status_set: u32,
+    /// Status bits to clear (e.g. `regs::RXD_STAT_EOP`).
+    pub status_clear: u32,
+}
+
 /// Errors of the model's control API.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ModelError {
@@ -443,6 +454,13 @@ impl Device {
     pub fn inject(&self, frame: &[u8]) {
         // (A removed device ignores the wire: `receive_from_wire` checks.)
         self.with_state(|state| state.receive_from_wire(frame));
+    }
+
+    /// Corrupts the next Rx write-back the device makes (its last, EOP descriptor): a length
+    /// that claims more than the buffer holds, status bits set or cleared. One-shot; a driver
+    /// must count and drop such a write-back, not trust it.
+    pub fn corrupt_next_rx_writeback(&self, corruption: RxCorruption) {
+        self.with_state(|state| state.rx_corruption = Some(corruption));
     }
 
     /// Takes the frames the adapter sent out of the wire port (oldest first).

@@ -16,6 +16,7 @@
 //! See README.md for the exact semantics and the deliberate differences from QEMU's igb.
 #![forbid(unsafe_code)]
 
+pub mod check;
 mod clock;
 pub mod config;
 mod datapath;
@@ -29,7 +30,8 @@ mod state;
 
 pub use clock::{ModelClock, PumpClock};
 pub use device::{
-    DEFAULT_MAC, Device, DeviceBuilder, InterruptHook, ModelError, PfBar, VfBar, write_pcap_to,
+    DEFAULT_MAC, Device, DeviceBuilder, InterruptHook, ModelError, PfBar, RxCorruption, VfBar,
+    write_pcap_to,
 };
 pub use dma::{DMA_BASE, DmaArena, DmaBus, DmaFault, DmaRegion, GUARD_GAP, RegionGuard};
 pub use igb::ids::Generation;

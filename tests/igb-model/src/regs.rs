@@ -236,6 +236,40 @@ pub const WVBR: u32 = 0x3554;
 /// Last VM misbehaviour cause (I350).
 pub const LVMMC: u32 = 0x3548;
 
+/// MRQC mode: RSS only (`E1000_MRQC_ENABLE_RSS_MQ`).
+pub const MRQC_MODE_RSS: u32 = 0b010;
+/// MRQC RSS field enable: hash TCP over IPv4 (4-tuple).
+pub const MRQC_RSS_FIELD_IPV4_TCP: u32 = 1 << 16;
+/// MRQC RSS field enable: hash IPv4 addresses.
+pub const MRQC_RSS_FIELD_IPV4: u32 = 1 << 17;
+/// MRQC RSS field enable: TCP over IPv6 with extension headers (not modelled: no ext headers).
+pub const MRQC_RSS_FIELD_IPV6_TCP_EX: u32 = 1 << 18;
+/// MRQC RSS field enable: IPv6 with extension headers (not modelled).
+pub const MRQC_RSS_FIELD_IPV6_EX: u32 = 1 << 19;
+/// MRQC RSS field enable: hash IPv6 addresses.
+pub const MRQC_RSS_FIELD_IPV6: u32 = 1 << 20;
+/// MRQC RSS field enable: hash TCP over IPv6 (4-tuple).
+pub const MRQC_RSS_FIELD_IPV6_TCP: u32 = 1 << 21;
+/// MRQC RSS field enable: hash UDP over IPv4 (4-tuple).
+pub const MRQC_RSS_FIELD_IPV4_UDP: u32 = 1 << 22;
+/// MRQC RSS field enable: hash UDP over IPv6 (4-tuple).
+pub const MRQC_RSS_FIELD_IPV6_UDP: u32 = 1 << 23;
+/// RETA: 32 registers, 128 one-byte entries (entry n = byte n%4 of RETA[n/4]).
+pub const RETA0: u32 = 0x5C00;
+/// RSSRK: 10 registers, the 40-byte Toeplitz key (key byte n = byte n%4 of RSSRK[n/4]).
+pub const RSSRK0: u32 = 0x5C80;
+/// Rx write-back RSS types (dword 0 bits 3:0).
+pub const RXD_RSS_TCPV4: u32 = 1;
+/// RSS type IPv4.
+pub const RXD_RSS_IPV4: u32 = 2;
+/// RSS type TCPv6.
+pub const RXD_RSS_TCPV6: u32 = 3;
+/// RSS type IPv6.
+pub const RXD_RSS_IPV6: u32 = 5;
+/// RSS type UDPv4.
+pub const RXD_RSS_UDPV4: u32 = 7;
+/// RSS type UDPv6.
+pub const RXD_RSS_UDPV6: u32 = 8;
 /// MRQC mode: VMDq only.
 pub const MRQC_MODE_VMDQ: u32 = 0b011;
 /// MRQC mode: VMDq + RSS.

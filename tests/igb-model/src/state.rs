@@ -289,6 +289,8 @@ pub(crate) struct State {
     pub tx: Vec<TxEngine>,
     pub queue_stats: [QueueStats; MAX_QUEUES],
     pub rqdpc: [u32; MAX_QUEUES],
+    /// A corruption applied to the next Rx EOP write-back (`Device::corrupt_next_rx_writeback`).
+    pub rx_corruption: Option<crate::RxCorruption>,
     pub pool_stats: [PoolStats; NUM_POOLS],
     pub stats: GlobalStats,
     pub counters: ModelCounters,
@@ -357,6 +359,7 @@ impl State {
             tx: vec![TxEngine::default(); MAX_QUEUES],
             queue_stats: [QueueStats::default(); MAX_QUEUES],
             rqdpc: [0; MAX_QUEUES],
+            rx_corruption: None,
             pool_stats: [PoolStats::default(); NUM_POOLS],
             stats: GlobalStats::default(),
             counters: ModelCounters::default(),
