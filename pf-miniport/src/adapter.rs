@@ -135,7 +135,8 @@ impl MiniportDriver for PfDriver {
         let generation = generation.ok_or(NdisError::ADAPTER_NOT_FOUND)?;
 
         // 2. Keywords, with the precedence rules.
-        let (features, num_vfs, link_settings, network_address) = {
+        let mut moderation_rejected: Vec<(u32, u32)> = Vec::new();
+        let (features, num_vfs, link_settings, network_address, moderation) = {
             let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
             let num_vfs = if features.sriov {
@@ -149,7 +150,16 @@ impl MiniportDriver for PfDriver {
             );
             // A malformed *NetworkAddress is ignored (the permanent address is used).
             let network_address = keywords.network_address().unwrap_or(None);
-            (features, num_vfs, link_settings, network_address)
+            let moderation = crate::datapath::read_moderation(&mut keywords, |site, value| {
+                moderation_rejected.push((site, value));
+            });
+            (
+                features,
+                num_vfs,
+                link_settings,
+                network_address,
+                moderation,
+            )
         };
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
@@ -160,7 +170,8 @@ impl MiniportDriver for PfDriver {
             generation,
             network_address,
             link_settings,
-            |mac, link| {
+            moderation,
+            |mac: &MacChoice, link: ndis::ethernet::LinkState| {
                 let mut identity = AdapterIdentity::placeholder(
                     device,
                     0x00,
@@ -183,6 +194,14 @@ impl MiniportDriver for PfDriver {
             error.status()
         })?;
         mac.log_fallbacks(&hardware.shared.core);
+        for (site, value) in moderation_rejected {
+            // An invalid keyword value is replaced by the default and reported.
+            hardware.shared.core.log_event(
+                ndis::event_log::EventCode::INVALID_VALUE_FROM_ADAPTER,
+                site,
+                &[value],
+            );
+        }
 
         // 4. Hardware-assist attributes (revision 3): both pointers of every kind, always.
         let caps = &mut *capabilities;
@@ -220,16 +239,33 @@ impl MiniportAdapter for PfAdapter {
     }
 
     fn pause(&self) -> Completion {
-        self.shared()
-            .map_or(Completion::Done(Ok(())), |shared| shared.core.pause())
+        let Some(shared) = self.shared() else {
+            return Completion::Done(Ok(()));
+        };
+        // New sends are refused from here (NDIS_STATUS_PAUSED); the pause completes once no
+        // send is held and no receive is out (N/pausing-an-adapter.md).
+        shared.core.lifecycle.set(AdapterState::Pausing);
+        if shared.datapath.begin_pause() {
+            shared.core.lifecycle.set(AdapterState::Paused);
+            Completion::Done(Ok(()))
+        } else {
+            Completion::Pending
+        }
     }
 
     fn restart(&self) -> Completion {
         match self.shared() {
             Some(shared) => {
                 let completion = shared.core.restart();
-                // Whatever changed while paused is indicated now.
+                shared.datapath.restart();
+                // Whatever changed while paused is indicated now, and frames that arrived
+                // while paused are picked up by one DPC pass.
                 shared.update_link();
+                if let Some(hardware) = self.hardware.lock().as_ref() {
+                    hardware.interrupt().queue_dpc(hw_platform::MsixVector(
+                        crate::datapath::QUEUE_VECTOR as u16,
+                    ));
+                }
                 completion
             }
             None => Completion::Done(Err(NdisError::ADAPTER_REMOVED)),
@@ -257,9 +293,11 @@ impl MiniportAdapter for PfAdapter {
 
     fn send(&self, chain: NblChain, _port: NDIS_PORT_NUMBER, flags: ULONG) {
         match self.shared() {
-            // The data path arrives with its own issue; until then sends are refused with the
-            // status that says why (paused, or no link / no data path).
-            Some(shared) => shared.core.refuse_sends(chain, flags),
+            Some(shared) => {
+                shared
+                    .datapath
+                    .send(chain, flags, &shared.core, shared.removal.is_gone())
+            }
             // Only after halt, when NDIS sends nothing more (N/halting-a-miniport-adapter.md).
             None => {
                 let _ = chain;
@@ -267,8 +305,11 @@ impl MiniportAdapter for PfAdapter {
         }
     }
 
-    fn return_net_buffer_lists(&self, _chain: NblChain, _flags: ULONG) {
-        // No receives are indicated before the data path exists, so NDIS has nothing to return.
+    fn return_net_buffer_lists(&self, chain: NblChain, _flags: ULONG) {
+        if let Some(shared) = self.shared() {
+            shared.datapath.return_nbls(chain, &shared.core.lifecycle);
+        }
+        // After halt NDIS holds nothing of ours (halt waited for every return).
     }
 
     fn cancel_send(&self, _cancel_id: PVOID) {
@@ -284,6 +325,8 @@ impl MiniportAdapter for PfAdapter {
                 shared
                     .core
                     .indicate_link(ndis::ethernet::LinkState::DISCONNECTED);
+                // Every send the engine holds completes now with ADAPTER_REMOVED.
+                shared.datapath.on_removed(&shared.core.lifecycle);
             }
         }
     }

@@ -43,8 +43,11 @@ use igb::regs::PfRegisters;
 use igb::regs::pf;
 use igb::removal::RemovalLatch;
 use igb::stats::PfStatsAccumulator;
+use igb_datapath::ModerationSetting;
 use ndis::adapter::AdapterCore;
-use ndis::dma::{ScatterGatherDma, SgList, SgListHandler};
+
+use crate::datapath::{PfDataPath, PfSgLists};
+use ndis::dma::ScatterGatherDma;
 use ndis::ethernet::{DeviceStatistics, LinkState};
 use ndis::interrupt::{DpcContext, Interrupt, InterruptHandler, IsrOutcome};
 use ndis::io::IoSpace;
@@ -81,6 +84,8 @@ pub enum BringUpError {
     NoPermanentMac,
     /// An NDIS call failed.
     Ndis(NdisError),
+    /// The data path (rings, buffers, queue 0, its vector) could not be built.
+    DataPath(crate::datapath::DataPathError),
 }
 
 impl BringUpError {
@@ -96,6 +101,8 @@ impl BringUpError {
             }
             Self::Hardware(_) | Self::Controller(_) => NdisError::DEVICE_FAILED,
             Self::Ndis(error) => error,
+            Self::DataPath(crate::datapath::DataPathError::Resources) => NdisError::RESOURCES,
+            Self::DataPath(_) => NdisError::DEVICE_FAILED,
         }
     }
 }
@@ -113,6 +120,7 @@ impl BringUpError {
             Self::Controller(_) => 6,
             Self::NoPermanentMac => 7,
             Self::Ndis(_) => 8,
+            Self::DataPath(error) => error.code(),
         }
     }
 
@@ -125,8 +133,12 @@ impl BringUpError {
             }
             Self::NoMsix => EventCode::INTERRUPT_CONNECT,
             Self::NoPermanentMac => EventCode::NETWORK_ADDRESS,
-            Self::Ndis(_) => EventCode::OUT_OF_RESOURCES,
-            Self::Hardware(_) | Self::Controller(_) => EventCode::HARDWARE_FAILURE,
+            Self::Ndis(_) | Self::DataPath(crate::datapath::DataPathError::Resources) => {
+                EventCode::OUT_OF_RESOURCES
+            }
+            Self::Hardware(_) | Self::Controller(_) | Self::DataPath(_) => {
+                EventCode::HARDWARE_FAILURE
+            }
         };
         let status = match self {
             Self::Ndis(error) => error.status() as u32,
@@ -266,6 +278,8 @@ pub struct PfShared {
     /// Latched once a register reads all-ones (surprise removal): nothing waits on the
     /// device after that.
     pub removal: RemovalLatch,
+    /// Queue pair 0 with the Tx/Rx engines (the PF's own traffic).
+    pub datapath: PfDataPath,
     statistics: alloc::boxed::Box<SpinLock<PfStatsAccumulator>>,
     /// The DPC found the controller busy: the work item owes an `on_other_interrupt`.
     interrupt_owed: AtomicBool,
@@ -457,14 +471,21 @@ pub struct PfInterrupts {
 
 impl InterruptHandler for PfInterrupts {
     fn isr(&self, message: MsixVector) -> IsrOutcome {
-        // EIAM auto-masked the vector (enable_other_interrupt sets GPIE.EIAME): the DPC reads
-        // and clears the causes and unmasks it. No queue vectors are armed before the data
-        // path exists.
-        IsrOutcome::claim_if(u32::from(message.0) == PF_VECTOR_OTHER)
+        // EIAM auto-masked the vector (enable_other_interrupt sets GPIE.EIAME; the queue
+        // vector is in EIAM too): the DPC does the work and unmasks it. No register access.
+        IsrOutcome::claim_if(
+            u32::from(message.0) == PF_VECTOR_OTHER || crate::datapath::is_queue_vector(message),
+        )
     }
 
-    fn dpc(&self, message: MsixVector, _context: &mut DpcContext<'_>) {
+    fn dpc(&self, message: MsixVector, context: &mut DpcContext<'_>) {
         let shared = &self.shared;
+        if crate::datapath::is_queue_vector(message) {
+            shared
+                .datapath
+                .dpc(context, shared.removal.is_gone(), &shared.core.lifecycle);
+            return;
+        }
         if u32::from(message.0) != PF_VECTOR_OTHER || shared.removal.is_gone() {
             return;
         }
@@ -490,13 +511,6 @@ impl InterruptHandler for PfInterrupts {
     }
 }
 
-/// Scatter/gather lists for sends arrive with the data path; none is requested yet.
-pub struct PfSgLists;
-
-impl SgListHandler for PfSgLists {
-    fn sg_list_ready(_list: SgList, _context: usize) {}
-}
-
 /// Everything the PF holds from NDIS and the device. Released by [`PfHardware::halt`] in the
 /// order the device needs.
 pub struct PfHardware {
@@ -505,7 +519,8 @@ pub struct PfHardware {
     service: Arc<WorkItem<PfService>>,
     /// Shared with the handlers (which are gone by the time this drops).
     pub shared: Arc<PfShared>,
-    dma: ScatterGatherDma,
+    /// Shared with the data path's SG mapper; deregistered after the data path is freed.
+    dma: Arc<ScatterGatherDma>,
 }
 
 impl PfHardware {
@@ -539,6 +554,15 @@ impl PfHardware {
         drop(watchdog);
         drop(interrupt);
         drop(service);
+        // No ISR/DPC from here on: stop queue 0, complete what the engine holds, wait
+        // (bounded) for the receives NDIS holds.
+        let gone = shared.removal.is_gone();
+        let status = if gone {
+            ndis_abi::NDIS_STATUS_ADAPTER_REMOVED
+        } else {
+            ndis_abi::NDIS_STATUS_REQUEST_ABORTED
+        };
+        let held = shared.datapath.halt(gone, status);
         if !shared.removal.is_gone() {
             let quiesced = shared
                 .controller
@@ -546,6 +570,14 @@ impl PfHardware {
             if let Some(Err(PfControllerError::Init(PfInitError::DeviceGone(gone)))) = quiesced {
                 shared.removal.set(gone);
             }
+        }
+        if held != 0 {
+            // Buffers NDIS still holds must not be freed under it: leak the data path (and
+            // the DMA registration its memory needs) rather than corrupt memory.
+            shared.datapath.log_unreturned(&shared.core, held);
+            core::mem::forget(shared);
+            core::mem::forget(dma);
+            return;
         }
         drop(shared);
         drop(dma);
@@ -577,6 +609,7 @@ pub fn bring_up(
     generation: Generation,
     network_address: Option<MacAddr>,
     link_settings: LinkSettings,
+    moderation: ModerationSetting,
     make_core: impl FnOnce(&MacChoice, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(PfHardware, MacChoice), BringUpError> {
     let clock = PassiveClock;
@@ -588,7 +621,7 @@ pub fn bring_up(
     if context.message_count() == 0 {
         return Err(BringUpError::NoMsix);
     }
-    let dma = context.register_scatter_gather_dma::<PfSgLists>(MAX_SG_MAPPING)?;
+    let dma = Arc::new(context.register_scatter_gather_dma::<PfSgLists>(MAX_SG_MAPPING)?);
     let io: PfIo = Arc::new(context.map_io_space(bar)?);
 
     let regs = PfRegisters::new(Arc::clone(&io));
@@ -631,8 +664,17 @@ pub fn bring_up(
     }
     let link = LinkStatus::from_status(regs.read_present(pf::STATUS).map_err(PfInitError::from)?);
     let core = make_core(&mac, link_state(link))?;
+    let datapath = PfDataPath::open(
+        context.adapter(),
+        &io,
+        generation,
+        Arc::clone(&dma),
+        moderation,
+    )
+    .map_err(BringUpError::DataPath)?;
     let shared = Arc::new(PfShared {
         core,
+        datapath,
         regs,
         controller: PassiveExclusive::new(controller),
         removal: RemovalLatch::new(),
@@ -643,34 +685,55 @@ pub fn bring_up(
         service_runs: AtomicU64::new(0),
         watchdog_ticks: AtomicU64::new(0),
     });
-    let service = Arc::new(WorkItem::allocate(
-        context.adapter(),
-        PfService {
+    let handlers = (|| -> Result<_, BringUpError> {
+        let service = Arc::new(WorkItem::allocate(
+            context.adapter(),
+            PfService {
+                shared: Arc::clone(&shared),
+                watchdog_due: AtomicBool::new(false),
+            },
+        )?);
+        let interrupt = context.register_interrupt(PfInterrupts {
             shared: Arc::clone(&shared),
-            watchdog_due: AtomicBool::new(false),
-        },
-    )?);
-    let interrupt = context.register_interrupt(PfInterrupts {
-        shared: Arc::clone(&shared),
-        service: Arc::clone(&service),
-    })?;
-    if !interrupt.is_message_based() {
-        return Err(BringUpError::NoMsix);
-    }
-    let watchdog = Timer::allocate(
-        context.adapter(),
-        PfWatchdog {
             service: Arc::clone(&service),
-        },
-    )?;
-    // Init is serialized by NDIS: no one else holds the controller yet.
-    shared
-        .controller
-        .try_with(|controller| -> Result<(), PfControllerError> {
-            controller.enable_other_interrupt()?;
-            controller.announce_ready()
-        })
-        .unwrap_or(Err(PfControllerError::WrongPhase))?;
+        })?;
+        if !interrupt.is_message_based() {
+            return Err(BringUpError::NoMsix);
+        }
+        let watchdog = Timer::allocate(
+            context.adapter(),
+            PfWatchdog {
+                service: Arc::clone(&service),
+            },
+        )?;
+        // Init is serialized by NDIS: no one else holds the controller yet.
+        shared
+            .controller
+            .try_with(|controller| -> Result<(), PfControllerError> {
+                controller.enable_other_interrupt()?;
+                controller.announce_ready()
+            })
+            .unwrap_or(Err(PfControllerError::WrongPhase))?;
+        // GPIE is in MSI-X mode now: route and arm queue pair 0's vector.
+        shared
+            .datapath
+            .arm(moderation)
+            .map_err(BringUpError::DataPath)?;
+        Ok((service, interrupt, watchdog))
+    })();
+    let (service, interrupt, watchdog) = match handlers {
+        Ok(handlers) => handlers,
+        Err(error) => {
+            // The handlers are gone (dropped above): stop queue 0 before its memory is freed.
+            let _ = shared
+                .datapath
+                .halt(shared.removal.is_gone(), ndis_abi::NDIS_STATUS_FAILURE);
+            let _ = shared
+                .controller
+                .try_with(|controller| controller.quiesce());
+            return Err(error);
+        }
+    };
     // Statistics start from zero at bring-up (the reset cleared the counters; this read
     // drops anything counted since).
     shared.refresh_statistics();

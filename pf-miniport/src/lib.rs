@@ -10,6 +10,7 @@ extern crate std;
 
 pub mod adapter;
 pub mod capabilities;
+pub mod datapath;
 pub mod hardware;
 pub mod keywords;
 pub mod miniport;

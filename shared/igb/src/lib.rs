@@ -32,6 +32,7 @@ pub mod mailbox;
 pub mod nvm;
 pub mod pf_controller;
 pub mod pf_device;
+pub mod pf_queue;
 pub mod phy;
 pub mod queue;
 pub mod queue_pair;

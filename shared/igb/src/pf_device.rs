@@ -301,6 +301,12 @@ impl<M: Mmio> PfDevice<M> {
         if let Some(reg) = pf::rplolr(generation) {
             self.regs.write(reg, pf::dvmolr_bits::STRCRC);
         }
+        // I350: CRC stripping is per pool in DVMOLR (RCTL.SECRC applies only without VMDq;
+        // Linux `igb_set_vmolr` sets DVMOLR.STRCRC on i350), so the PF pool's frames would
+        // otherwise reach the host with their 4 FCS bytes.
+        if let Some(reg) = pf::dvmolr(generation, usize::from(num_vfs)) {
+            self.regs.set_bits(reg, pf::dvmolr_bits::STRCRC);
+        }
 
         if num_vfs > 0 {
             // Frames between pools stay inside the NIC (global loopback), and VF pools may

@@ -1,0 +1,752 @@
+//! The PF's own traffic on its default queue (pool 0 / queue 0 while no VF exists) through the
+//! shared engine ([`igb_datapath`]): rings and receive buffers in NDIS shared memory, the
+//! transmit engine behind its queue lock with the real scatter/gather mapper, the receive
+//! engine with NDIS-pool NBLs, one MSI-X vector for Rx0 + Tx0, and the pause / halt / removal
+//! accounting that completes every NBL exactly once.
+//!
+//! Bring-up (82576 datasheet 4.5.9 Rx / 4.5.10 Tx initialization; igb-hardware.md §3): ring
+//! memory and buffers are allocated, each queue is programmed and enabled with
+//! `igb::queue::enable_rx_queue` / `enable_tx_queue` (bounded 10 ms waits, PASSIVE, inside
+//! `MiniportInitializeEx`), then the receive buffers are posted and RDT written once. RCTL.EN
+//! and TCTL.EN are already on from `PfDevice::configure_pools` (the VF pools need them
+//! independently of the PF's queue); a frame that arrives before queue 0 is enabled is dropped
+//! by the MAC like one for any disabled queue.
+//!
+//! IRQL: `send`, `return_nbls`, the DPC and the late scatter/gather callback run at <=
+//! DISPATCH and never wait: each takes one engine's spin lock for the engine call only, and
+//! calls NDIS (complete, indicate) after releasing it, so NDIS returning or sending inline
+//! cannot deadlock on it. Pause completes from whichever of them sees the data path drained.
+
+extern crate alloc;
+
+use alloc::boxed::Box;
+use alloc::sync::Arc;
+use alloc::vec::Vec;
+use core::ptr::NonNull;
+use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use hw_platform::{DmaAddr, DmaAllocator, MsixVector};
+use igb::ids::Generation;
+use igb::interrupts::QueueDirection;
+use igb::pf_queue::{mask_queue_vector, route_queue_vector, unmask_queue_vector};
+use igb::queue::{
+    QueueError, RingPlacement, disable_rx_queue, disable_tx_queue, enable_rx_queue, enable_tx_queue,
+};
+use igb::regs::pf;
+use igb::regs::{PfBar, PfRegisters};
+use igb::ring::{MmioDoorbell, RING_ALIGN, RxRing, TxRing, ring_bytes};
+use igb_datapath::{
+    DpcBudget, DpcNext, MapOutcome, ModerationSetting, RxConfig, RxEngine, TxConfig, TxEngine,
+    TxMapper, eitr_value,
+};
+use ndis::adapter::AdapterHandle;
+use ndis::config::KeywordSource;
+use ndis::dma::{ScatterGatherDma, SgList, SgListHandler, SharedMemory};
+use ndis::event_log::EventCode;
+use ndis::interrupt::DpcContext;
+use ndis::lifecycle::{AdapterState, Lifecycle};
+use ndis::nbl_info::{complete_send_chain, indicate_receive_chain};
+use ndis::receive::{NblAllocator, NdisReceivePool, RawReceiveNbl};
+use ndis::sync::SpinLock;
+use ndis::time::PassiveClock;
+use ndis::{NblChain, NetBufferData};
+use ndis_abi::*;
+
+use crate::hardware::PfIo;
+
+/// The PF's MSI-X message for queue pair 0 (Rx0 and Tx0 causes; the "other" causes are on
+/// `PF_VECTOR_OTHER` = 0, as Linux igb assigns them).
+pub const QUEUE_VECTOR: u32 = 1;
+/// The PF's queue with the PF alone in pool 0 (VMDq: pool n owns queues n and n + 8).
+pub const PF_QUEUE: usize = 0;
+/// Descriptors per ring (Linux igb's default 256).
+pub const RING_SIZE: u32 = 256;
+/// Receive buffers: a full ring plus spares, so the ring stays full while NDIS holds some.
+pub const RX_BUFFERS: usize = 384;
+/// Receive buffer size: SRRCTL 1 KiB units; 2 KiB holds a 1522-byte tagged frame.
+pub const RX_BUFFER_LEN: u32 = 2048;
+/// Longest wait in halt for NDIS to return indicated receives (it must have before halt).
+const HALT_RETURN_WAIT: core::time::Duration = core::time::Duration::from_secs(1);
+
+/// `*InterruptModeration` (standardized: 0 disabled, 1 enabled; INF default 1).
+pub const INTERRUPT_MODERATION: &str = "*InterruptModeration";
+/// `*InterruptModerationRate` (interrupts per second; 0 = driver default).
+pub const INTERRUPT_MODERATION_RATE: &str = "*InterruptModerationRate";
+/// Smallest non-zero `*InterruptModerationRate` accepted (EITR's longest interval, 0x1FFF µs,
+/// is ≈ 122 interrupts/s; below that the value cannot be programmed).
+pub const MIN_MODERATION_RATE: u32 = 123;
+/// Largest `*InterruptModerationRate` accepted (1 µs, EITR's shortest interval).
+pub const MAX_MODERATION_RATE: u32 = 1_000_000;
+
+/// Event-log call sites of the data path (first value of the entry).
+pub mod event_site {
+    /// `*InterruptModeration` had a value other than 0/1 (data: the value); 1 used.
+    pub const MODERATION_REJECTED: u32 = 0x0001_0101;
+    /// `*InterruptModerationRate` out of range (data: the value); the default used.
+    pub const MODERATION_RATE_REJECTED: u32 = 0x0001_0102;
+    /// Halt gave up waiting for NDIS to return receives (data: how many); the receive
+    /// buffers were leaked rather than freed under NDIS.
+    pub const RECEIVES_NOT_RETURNED: u32 = 0x0001_0103;
+}
+
+/// Reads `*InterruptModeration` / `*InterruptModerationRate` with their defaults; an invalid
+/// value is reported (site, value) and replaced by the default.
+pub fn read_moderation<S: KeywordSource + ?Sized>(
+    source: &mut S,
+    mut rejected: impl FnMut(u32, u32),
+) -> ModerationSetting {
+    let enabled = match source.read_integer(INTERRUPT_MODERATION) {
+        None | Some(1) => true,
+        Some(0) => false,
+        Some(other) => {
+            rejected(event_site::MODERATION_REJECTED, other);
+            true
+        }
+    };
+    let rate = match source.read_integer(INTERRUPT_MODERATION_RATE) {
+        None => 0,
+        Some(rate) if rate == 0 || (MIN_MODERATION_RATE..=MAX_MODERATION_RATE).contains(&rate) => {
+            rate
+        }
+        Some(other) => {
+            rejected(event_site::MODERATION_RATE_REJECTED, other);
+            0
+        }
+    };
+    ModerationSetting { enabled, rate }
+}
+
+type Bell = MmioDoorbell<PfIo, PfBar>;
+/// The PF's transmit engine.
+pub type PfTxEngine = TxEngine<SharedMemory, PfMapper, Bell>;
+/// The PF's receive engine.
+pub type PfRxEngine = RxEngine<SharedMemory, PfReceivePool, Bell>;
+
+/// The receive NBL allocator: `NdisReceivePool`, plus `SourceHandle` = the adapter's handle on
+/// every NBL (N/receiving-network-data.md: a miniport's receive NBLs carry its
+/// MiniportAdapterHandle in `SourceHandle`; the shared pool does not set it yet).
+pub struct PfReceivePool {
+    pool: NdisReceivePool,
+    adapter: AdapterHandle,
+}
+
+impl NblAllocator for PfReceivePool {
+    fn allocate(&self, va: NonNull<u8>, len: u32) -> ndis::NdisResult<RawReceiveNbl> {
+        let nbl = self.pool.allocate(va, len)?;
+        let raw = nbl.nbl().as_ptr();
+        // SAFETY: the NBL was just allocated by the pool and is owned here; NDIS reads
+        // `SourceHandle` only once it is indicated.
+        unsafe { (*raw).SourceHandle = self.adapter.raw() };
+        Ok(nbl)
+    }
+
+    fn free(&self, nbl: RawReceiveNbl) {
+        self.pool.free(nbl);
+    }
+}
+
+/// Where a scatter/gather list goes when NDIS builds it (`MiniportProcessSGList`).
+#[derive(Debug)]
+enum SlotState {
+    /// No allocation is being made by the send path right now.
+    Idle,
+    /// The send path is inside `NdisMAllocateNetBufferSGList`: a list goes here.
+    InCall,
+    /// A list that arrived inside the call.
+    Arrived(SgList),
+}
+
+/// Routes `MiniportProcessSGList` calls: inside the allocate call (the send path holds the
+/// Tx queue lock, so the list goes into a small separate slot) or later (the callback takes
+/// the queue lock and hands the list to `TxEngine::sg_list_ready`).
+pub struct SgRouter {
+    slot: Box<SpinLock<SlotState>>,
+    /// The tag and NET_BUFFER of the allocation in progress or pending (one at a time: the
+    /// engine posts nothing while a list is owed).
+    pending: Box<SpinLock<Option<(u32, NetBufferData)>>>,
+    /// `&SpinLock<PfTxEngine>` (a boxed lock owned by [`PfDataPath`], which outlives the DMA
+    /// registration's callbacks), or 0 before the data path exists.
+    tx: AtomicUsize,
+    adapter: AdapterHandle,
+    dma: Arc<ScatterGatherDma>,
+    late_lists: AtomicU64,
+    stray_lists: AtomicU64,
+}
+
+impl SgRouter {
+    fn route(&self, list: SgList) {
+        {
+            let mut slot = self.slot.lock();
+            if matches!(*slot, SlotState::InCall) {
+                *slot = SlotState::Arrived(list);
+                return;
+            }
+        }
+        // After the allocate call returned: the engine is waiting for this list.
+        self.late_lists.fetch_add(1, Ordering::Relaxed);
+        let pending = self.pending.lock().take();
+        let tx = self.tx.load(Ordering::Acquire) as *const SpinLock<PfTxEngine>;
+        // SAFETY: `tx` is 0 or the address of the data path's boxed Tx lock, which lives until
+        // after the DMA registration (and so every callback) is gone.
+        let tx = unsafe { tx.as_ref() };
+        let (Some(tx), Some((tag, nb))) = (tx, pending) else {
+            self.stray(list, None);
+            return;
+        };
+        let result = tx.lock().sg_list_ready(tag, list);
+        match result {
+            // SAFETY: the chain holds this adapter's send NBLs; the callback runs at DISPATCH.
+            Ok(done) => unsafe { complete_send_chain(self.adapter.raw(), done, true) },
+            Err(list) => self.stray(list, Some(nb)),
+        }
+    }
+
+    fn stray(&self, list: SgList, nb: Option<NetBufferData>) {
+        self.stray_lists.fetch_add(1, Ordering::Relaxed);
+        if let Some(nb) = nb {
+            // SAFETY: the list was built for `nb` through this DMA object and nothing was
+            // posted from it.
+            unsafe { self.dma.free_net_buffer_sg_list(list, nb.as_non_null()) };
+        }
+        // Without its NET_BUFFER a list cannot be freed: it is leaked (counted), never used.
+    }
+}
+
+/// `MiniportProcessSGList` of the PF: `context` is the adapter's [`SgRouter`].
+pub struct PfSgLists;
+
+impl SgListHandler for PfSgLists {
+    fn sg_list_ready(list: SgList, context: usize) {
+        let router = context as *const SgRouter;
+        // SAFETY: the PF passes only its router's address as the allocation context; the
+        // router lives in the data path until after the DMA registration is dropped.
+        if let Some(router) = unsafe { router.as_ref() } {
+            router.route(list);
+        }
+    }
+}
+
+/// The real [`TxMapper`]: `NdisMAllocateNetBufferSGList` / `NdisMFreeNetBufferSGList`.
+pub struct PfMapper {
+    router: Arc<SgRouter>,
+}
+
+impl TxMapper for PfMapper {
+    type List = SgList;
+
+    fn map(&mut self, nb: &NetBufferData, tag: u32) -> Result<MapOutcome<SgList>, NDIS_STATUS> {
+        *self.router.pending.lock() = Some((tag, *nb));
+        *self.router.slot.lock() = SlotState::InCall;
+        let context = Arc::as_ptr(&self.router) as usize;
+        // SAFETY: the NET_BUFFER belongs to an NBL the engine owns until its list is freed; no
+        // preallocated list buffer is passed.
+        let result = unsafe {
+            self.router
+                .dma
+                .allocate_net_buffer_sg_list(nb.as_non_null(), context, None)
+        };
+        let arrived = core::mem::replace(&mut *self.router.slot.lock(), SlotState::Idle);
+        match (result, arrived) {
+            (Ok(()), SlotState::Arrived(list)) => {
+                *self.router.pending.lock() = None;
+                Ok(MapOutcome::Ready(list))
+            }
+            (Ok(()), _) => Ok(MapOutcome::Pending),
+            (Err(error), arrived) => {
+                *self.router.pending.lock() = None;
+                if let SlotState::Arrived(list) = arrived {
+                    // A list despite a failure status: give it back, never use it.
+                    // SAFETY: built for `nb` through this DMA object, unused.
+                    unsafe {
+                        self.router
+                            .dma
+                            .free_net_buffer_sg_list(list, nb.as_non_null())
+                    };
+                }
+                Err(error.status())
+            }
+        }
+    }
+
+    fn element_count(&self, list: &SgList) -> usize {
+        list.len()
+    }
+
+    fn element(&self, list: &SgList, index: usize) -> Option<(DmaAddr, u32)> {
+        list.element(index)
+    }
+
+    fn unmap(&mut self, list: SgList, nb: &NetBufferData) {
+        // SAFETY: the engine unmaps a list once, after the device completed (or never saw) it;
+        // it was built for `nb` through this DMA object.
+        unsafe {
+            self.router
+                .dma
+                .free_net_buffer_sg_list(list, nb.as_non_null())
+        };
+    }
+}
+
+/// Why the data path could not be built.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum DataPathError {
+    /// Shared memory, NBLs or tables could not be allocated.
+    Resources,
+    /// A queue did not come up (or the device is gone).
+    Queue(QueueError),
+    /// The queue vector could not be routed.
+    Vector(igb::pf_queue::QueueVectorError),
+}
+
+impl DataPathError {
+    /// A small code for the event log.
+    #[must_use]
+    pub const fn code(self) -> u32 {
+        match self {
+            Self::Resources => 0x21,
+            Self::Queue(_) => 0x22,
+            Self::Vector(_) => 0x23,
+        }
+    }
+}
+
+/// Counters of the data path (diagnostics, lab, tests).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct DataPathCounters {
+    /// Transmit engine counters.
+    pub tx: igb_datapath::TxCounters,
+    /// Receive engine counters.
+    pub rx: igb_datapath::RxCounters,
+    /// Receive NBLs NDIS holds.
+    pub rx_outstanding: usize,
+    /// NBLs the transmit engine holds.
+    pub tx_held: usize,
+    /// Queue-vector DPC passes.
+    pub dpc_passes: u64,
+    /// Passes that requeued themselves (budget exhausted).
+    pub dpc_requeues: u64,
+    /// Scatter/gather lists that arrived after the allocate call returned.
+    pub late_sg_lists: u64,
+    /// Lists nobody asked for (leaked or freed, never used).
+    pub stray_sg_lists: u64,
+    /// Pauses completed later with `NdisMPauseComplete`.
+    pub pauses_completed_later: u64,
+}
+
+/// The PF's queue pair 0 with its engines.
+pub struct PfDataPath {
+    tx: Box<SpinLock<PfTxEngine>>,
+    rx: Box<SpinLock<PfRxEngine>>,
+    router: Arc<SgRouter>,
+    regs: PfRegisters<PfIo>,
+    generation: Generation,
+    adapter: AdapterHandle,
+    budget: DpcBudget,
+    /// Set once a pause is waiting for the data path to drain; cleared by whoever completes it.
+    pause_pending: AtomicBool,
+    /// Receives are not indicated (paused, halting, removed).
+    rx_stopped: AtomicBool,
+    /// The device is gone or the queues are stopped: nothing is posted or polled.
+    stopped: AtomicBool,
+    /// Calls in progress that may hand NBLs back to NDIS (send, DPC, removal): a pause
+    /// completes only when none is (an NBL taken out of an engine is not yet completed).
+    busy: AtomicUsize,
+    dpc_passes: AtomicU64,
+    dpc_requeues: AtomicU64,
+    pauses_completed_later: AtomicU64,
+}
+
+impl PfDataPath {
+    /// Allocates rings, bounce region and receive buffers, programs and enables queue 0 (Rx
+    /// first), routes it to [`QUEUE_VECTOR`] with `moderation`'s EITR (left masked until
+    /// [`Self::arm`]), and posts the receive buffers. PASSIVE, in `MiniportInitializeEx`,
+    /// after the controller's bring-up (GPIE MSI-X mode is set with the "other" vector later,
+    /// so IVAR is written again by [`Self::arm`]).
+    pub fn open(
+        adapter: AdapterHandle,
+        io: &PfIo,
+        generation: Generation,
+        dma: Arc<ScatterGatherDma>,
+        moderation: ModerationSetting,
+    ) -> Result<Self, DataPathError> {
+        let clock = PassiveClock;
+        let regs = PfRegisters::new(Arc::clone(io));
+        let rx_queue = pf::rx_queue(generation, PF_QUEUE)
+            .ok_or(DataPathError::Queue(QueueError::BadRingSize(0)))?;
+        let tx_queue = pf::tx_queue(generation, PF_QUEUE)
+            .ok_or(DataPathError::Queue(QueueError::BadRingSize(0)))?;
+        let allocator = dma.shared_memory(true);
+        let ring_memory = || {
+            allocator
+                .allocate(ring_bytes(RING_SIZE), RING_ALIGN as usize)
+                .map_err(|_| DataPathError::Resources)
+        };
+        let rx_ring = RxRing::new(
+            ring_memory()?,
+            RING_SIZE,
+            MmioDoorbell::new(Arc::clone(io), rx_queue.rdt),
+        )
+        .map_err(|_| DataPathError::Resources)?;
+        let tx_ring = TxRing::new(
+            ring_memory()?,
+            RING_SIZE,
+            MmioDoorbell::new(Arc::clone(io), tx_queue.tdt),
+        )
+        .map_err(|_| DataPathError::Resources)?;
+        let tx_config = TxConfig::default();
+        let bounce_len = (RING_SIZE as usize - 1) * tx_config.bounce_threshold as usize;
+        let bounce = allocator
+            .allocate(bounce_len.max(1), 64)
+            .map_err(|_| DataPathError::Resources)?;
+        let mut buffers = Vec::new();
+        buffers
+            .try_reserve_exact(RX_BUFFERS)
+            .map_err(|_| DataPathError::Resources)?;
+        for _ in 0..RX_BUFFERS {
+            buffers.push(
+                allocator
+                    .allocate(RX_BUFFER_LEN as usize, 128)
+                    .map_err(|_| DataPathError::Resources)?,
+            );
+        }
+        let router = Arc::new(SgRouter {
+            slot: SpinLock::new(SlotState::Idle),
+            pending: SpinLock::new(None),
+            tx: AtomicUsize::new(0),
+            adapter,
+            dma,
+            late_lists: AtomicU64::new(0),
+            stray_lists: AtomicU64::new(0),
+        });
+
+        // 82576 datasheet 4.5.9 / 4.5.10: queue programmed and enabled before buffers are
+        // posted (the tail stays 0 until RxEngine::new writes it once).
+        enable_rx_queue(
+            &regs,
+            &rx_queue,
+            RingPlacement {
+                base: rx_ring.dma_base(),
+                descriptors: RING_SIZE,
+            },
+            RX_BUFFER_LEN,
+            &clock,
+        )
+        .map_err(DataPathError::Queue)?;
+        if let Err(error) = enable_tx_queue(
+            &regs,
+            &tx_queue,
+            RingPlacement {
+                base: tx_ring.dma_base(),
+                descriptors: RING_SIZE,
+            },
+            &clock,
+        ) {
+            // Nothing may keep pointing at memory that is about to be freed.
+            let _ = disable_rx_queue(&regs, &rx_queue, &clock);
+            return Err(DataPathError::Queue(error));
+        }
+        let stop_queues = |regs: &PfRegisters<PfIo>| {
+            let _ = disable_rx_queue(regs, &rx_queue, &clock);
+            let _ = disable_tx_queue(regs, &tx_queue, &clock);
+        };
+        let pool = match NdisReceivePool::new(adapter) {
+            Ok(pool) => PfReceivePool { pool, adapter },
+            Err(_) => {
+                stop_queues(&regs);
+                return Err(DataPathError::Resources);
+            }
+        };
+        let rx = match RxEngine::new(rx_ring, buffers, pool, RxConfig::default()) {
+            Ok(rx) => rx,
+            Err(_) => {
+                stop_queues(&regs);
+                return Err(DataPathError::Resources);
+            }
+        };
+        let mapper = PfMapper {
+            router: Arc::clone(&router),
+        };
+        let tx = match TxEngine::new(tx_ring, bounce, mapper, tx_config) {
+            Ok(tx) => tx,
+            Err(_) => {
+                stop_queues(&regs);
+                return Err(DataPathError::Resources);
+            }
+        };
+        let tx = SpinLock::new(tx);
+        let tx_address: *const SpinLock<PfTxEngine> = &*tx;
+        router.tx.store(tx_address as usize, Ordering::Release);
+        let path = Self {
+            tx,
+            rx: SpinLock::new(rx),
+            router,
+            regs,
+            generation,
+            adapter,
+            budget: DpcBudget::default(),
+            pause_pending: AtomicBool::new(false),
+            rx_stopped: AtomicBool::new(true),
+            stopped: AtomicBool::new(false),
+            busy: AtomicUsize::new(0),
+            dpc_passes: AtomicU64::new(0),
+            dpc_requeues: AtomicU64::new(0),
+            pauses_completed_later: AtomicU64::new(0),
+        };
+        path.route(moderation)?;
+        Ok(path)
+    }
+
+    fn route(&self, moderation: ModerationSetting) -> Result<(), DataPathError> {
+        route_queue_vector(
+            &self.regs,
+            self.generation,
+            PF_QUEUE,
+            QUEUE_VECTOR,
+            eitr_value(moderation),
+            &[QueueDirection::Rx, QueueDirection::Tx],
+        )
+        .map_err(DataPathError::Vector)
+    }
+
+    /// Routes (again, now that GPIE is in MSI-X mode: IVAR writes before it do not stick, 82576
+    /// datasheet 8.8.15) and unmasks the queue vector. After NDIS connected the interrupt.
+    pub fn arm(&self, moderation: ModerationSetting) -> Result<(), DataPathError> {
+        self.route(moderation)?;
+        unmask_queue_vector(&self.regs, QUEUE_VECTOR);
+        Ok(())
+    }
+
+    /// Counters.
+    pub fn counters(&self) -> DataPathCounters {
+        let (tx, tx_held) = {
+            let tx = self.tx.lock();
+            (tx.counters(), tx.held())
+        };
+        let (rx, rx_outstanding) = {
+            let rx = self.rx.lock();
+            (rx.counters(), rx.outstanding())
+        };
+        DataPathCounters {
+            tx,
+            rx,
+            rx_outstanding,
+            tx_held,
+            dpc_passes: self.dpc_passes.load(Ordering::Relaxed),
+            dpc_requeues: self.dpc_requeues.load(Ordering::Relaxed),
+            late_sg_lists: self.router.late_lists.load(Ordering::Relaxed),
+            stray_sg_lists: self.router.stray_lists.load(Ordering::Relaxed),
+            pauses_completed_later: self.pauses_completed_later.load(Ordering::Relaxed),
+        }
+    }
+
+    /// `MiniportSendNetBufferLists`: with the device gone every NBL completes with
+    /// `NDIS_STATUS_ADAPTER_REMOVED`; not Running or no link → `core.refuse_sends`
+    /// (`NDIS_STATUS_PAUSED` / `NDIS_STATUS_MEDIA_DISCONNECTED`); otherwise into the engine
+    /// under its queue lock, refused NBLs completed now with the IRQL flag the send carried.
+    pub fn send(
+        &self,
+        chain: NblChain,
+        send_flags: ULONG,
+        core: &ndis::adapter::AdapterCore,
+        removed: bool,
+    ) {
+        let dispatch = send_flags & NDIS_SEND_FLAGS_DISPATCH_LEVEL != 0;
+        // Counted before the state is read, so a pause that starts now sees this send in
+        // `drained` (both sides use SeqCst).
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        if removed || self.stopped.load(Ordering::SeqCst) {
+            self.complete_all(chain, NDIS_STATUS_ADAPTER_REMOVED, dispatch);
+        } else if !core.lifecycle.accepts_sends()
+            || core.link().connect_state != MediaConnectStateConnected
+        {
+            core.refuse_sends(chain, send_flags);
+        } else {
+            let done = self.tx.lock().send(chain);
+            // SAFETY: the chain holds this adapter's send NBLs, each with its status set.
+            unsafe { complete_send_chain(self.adapter.raw(), done, dispatch) };
+        }
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.complete_pause_if_drained(&core.lifecycle);
+    }
+
+    fn complete_all(&self, mut chain: NblChain, status: NDIS_STATUS, dispatch: bool) {
+        let mut out = NblChain::new();
+        while let Some(mut nbl) = chain.pop_owned() {
+            nbl.set_status(status);
+            out.push_owned(nbl);
+        }
+        // SAFETY: the chain holds this adapter's send NBLs, each with its status set.
+        unsafe { complete_send_chain(self.adapter.raw(), out, dispatch) };
+    }
+
+    /// `MiniportReturnNetBufferLists`: buffers back onto the ring; completes a pause waiting
+    /// for them.
+    pub fn return_nbls(&self, chain: NblChain, lifecycle: &Lifecycle) {
+        let foreign = self.rx.lock().return_nbls(chain);
+        // NDIS returns only what the miniport indicated; anything else is not ours to free.
+        let _ = foreign;
+        self.complete_pause_if_drained(lifecycle);
+    }
+
+    /// Whether nothing is in flight: no send call inside, no send held, no SG list owed, no
+    /// receive lent.
+    fn drained(&self) -> bool {
+        if self.busy.load(Ordering::SeqCst) != 0 {
+            return false;
+        }
+        let tx_idle = {
+            let tx = self.tx.lock();
+            tx.held() == 0 && !tx.map_pending()
+        };
+        tx_idle && self.rx.lock().outstanding() == 0
+    }
+
+    /// `MiniportPause`: new sends are refused by the caller (Pausing), receives stop being
+    /// indicated; `true` if nothing is in flight (pause completes now), else the pause is
+    /// completed with `NdisMPauseComplete` by the DPC or return path that drains it.
+    pub fn begin_pause(&self) -> bool {
+        self.rx_stopped.store(true, Ordering::Release);
+        self.pause_pending.store(true, Ordering::SeqCst);
+        self.drained() && self.pause_pending.swap(false, Ordering::SeqCst)
+    }
+
+    /// Whether a pause is waiting for the data path.
+    pub fn pause_pending(&self) -> bool {
+        self.pause_pending.load(Ordering::Acquire)
+    }
+
+    fn complete_pause_if_drained(&self, lifecycle: &Lifecycle) {
+        if self.pause_pending.load(Ordering::Acquire)
+            && self.drained()
+            && self.pause_pending.swap(false, Ordering::AcqRel)
+        {
+            self.pauses_completed_later.fetch_add(1, Ordering::Relaxed);
+            lifecycle.set(AdapterState::Paused);
+            // SAFETY: the adapter's handle; a pause returned (or is about to return) PENDING
+            // and this is its one completion.
+            unsafe { NdisMPauseComplete(self.adapter.raw()) };
+        }
+    }
+
+    /// `MiniportRestart`: receives are indicated again.
+    pub fn restart(&self) {
+        self.rx_stopped.store(false, Ordering::Release);
+    }
+
+    /// The queue vector's DPC: Tx completions (one `NdisMSendNetBufferListsComplete`), one
+    /// receive indication of at most the budget, then requeue or re-arm. Never waits.
+    pub fn dpc(&self, context: &mut DpcContext<'_>, removed: bool, lifecycle: &Lifecycle) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let next = self.dpc_pass(context, removed);
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.complete_pause_if_drained(lifecycle);
+        match next {
+            Some(DpcNext::Requeue) if context.requeue(MsixVector(QUEUE_VECTOR as u16)) => {
+                self.dpc_requeues.fetch_add(1, Ordering::Relaxed);
+            }
+            // Done, or NDIS refused the requeue: re-arm so the next cause interrupts again.
+            Some(_) => unmask_queue_vector(&self.regs, QUEUE_VECTOR),
+            None => {}
+        }
+    }
+
+    /// One pass; `None` when the data path is stopped (no re-arm).
+    fn dpc_pass(&self, context: &mut DpcContext<'_>, removed: bool) -> Option<DpcNext> {
+        if removed || self.stopped.load(Ordering::Acquire) {
+            // Nothing touches a vanished device; removal/halt complete what is held.
+            return None;
+        }
+        self.dpc_passes.fetch_add(1, Ordering::Relaxed);
+        let (done, tx_more) = self.tx.lock().complete(self.budget.tx);
+        // SAFETY: this adapter's send NBLs with their status set; the DPC runs at DISPATCH.
+        unsafe { complete_send_chain(self.adapter.raw(), done, true) };
+
+        let mut rx_more = false;
+        if !self.rx_stopped.load(Ordering::Acquire) {
+            let throttle = usize::try_from(context.receive_budget()).unwrap_or(usize::MAX);
+            let budget = self.budget.rx.min(throttle).max(1);
+            let indication = self.rx.lock().poll(budget);
+            rx_more = indication.more;
+            if !indication.chain.is_empty() {
+                // SAFETY: the chain's NBLs come from this adapter's receive pool, their
+                // buffers stay valid until returned.
+                let back = unsafe {
+                    indicate_receive_chain(self.adapter.raw(), indication.chain, indication.flags)
+                };
+                if indication.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 {
+                    let foreign = self.rx.lock().return_nbls(back);
+                    let _ = foreign;
+                }
+            }
+            if rx_more {
+                context.set_more_pending();
+            }
+        }
+        Some(DpcBudget::next(rx_more, tx_more))
+    }
+
+    /// Surprise removal: the device is gone; every NBL the engine holds completes with
+    /// `NDIS_STATUS_ADAPTER_REMOVED` now (no wait on the device), once.
+    pub fn on_removed(&self, lifecycle: &Lifecycle) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        self.stopped.store(true, Ordering::SeqCst);
+        self.rx_stopped.store(true, Ordering::Release);
+        let done = self.tx.lock().drain_all(NDIS_STATUS_ADAPTER_REMOVED);
+        // SAFETY: this adapter's send NBLs with their status set (PnP runs at PASSIVE).
+        unsafe { complete_send_chain(self.adapter.raw(), done, false) };
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.complete_pause_if_drained(lifecycle);
+    }
+
+    /// Halt, after the interrupt is deregistered: queues stopped (bounded waits, skipped when
+    /// the device is gone), every held send completed with `status`, receives waited for
+    /// (bounded). Returns the receives NDIS still holds (0 when the memory may be freed).
+    pub fn halt(&self, device_gone: bool, status: NDIS_STATUS) -> usize {
+        self.stopped.store(true, Ordering::Release);
+        self.rx_stopped.store(true, Ordering::Release);
+        mask_queue_vector(&self.regs, QUEUE_VECTOR);
+        if !device_gone {
+            let clock = PassiveClock;
+            if let Some(queue) = pf::rx_queue(self.generation, PF_QUEUE) {
+                let _ = disable_rx_queue(&self.regs, &queue, &clock);
+            }
+            if let Some(queue) = pf::tx_queue(self.generation, PF_QUEUE) {
+                let _ = disable_tx_queue(&self.regs, &queue, &clock);
+            }
+        }
+        let done = self.tx.lock().drain_all(status);
+        // SAFETY: this adapter's send NBLs with their status set (halt runs at PASSIVE).
+        unsafe { complete_send_chain(self.adapter.raw(), done, false) };
+        self.rx.lock().drain();
+        // NDIS returns every indicated receive before MiniportHaltEx (and an owed SG list
+        // arrives once NDIS finishes it): a bounded wait, then the caller leaks what is left.
+        let held = || {
+            let outstanding = self.rx.lock().outstanding();
+            outstanding + usize::from(self.tx.lock().map_pending())
+        };
+        let _ = hw_platform::poll_until(
+            &PassiveClock,
+            HALT_RETURN_WAIT,
+            core::time::Duration::from_millis(1),
+            || (held() == 0).then_some(()),
+        );
+        held()
+    }
+}
+
+impl PfDataPath {
+    /// Logs a halt that had to leak the receive buffers.
+    pub fn log_unreturned(&self, core: &ndis::adapter::AdapterCore, outstanding: usize) {
+        core.log_event(
+            EventCode::DRIVER_FAILURE,
+            event_site::RECEIVES_NOT_RETURNED,
+            &[u32::try_from(outstanding).unwrap_or(u32::MAX)],
+        );
+    }
+}
+
+/// Whether `message` is the queue vector.
+#[must_use]
+pub const fn is_queue_vector(message: MsixVector) -> bool {
+    message.0 as u32 == QUEUE_VECTOR
+}
