@@ -334,3 +334,171 @@ fn surprise_removal_mid_traffic_completes_every_send_once() {
         }
     }
 }
+
+/// EITR of the queue vector as the device holds it.
+fn queue_eitr(testbed: &Testbed) -> u32 {
+    use hw_platform::Mmio;
+    let offset = igb::regs::pf::eitr(pf_miniport::datapath::QUEUE_VECTOR as usize)
+        .expect("EITR exists")
+        .offset();
+    testbed.device().pf_bar().read32(offset)
+}
+
+#[test]
+fn interrupt_moderation_keywords_set_the_queue_vectors_eitr_and_bad_values_are_logged() {
+    use pf_miniport::datapath::{INTERRUPT_MODERATION, INTERRUPT_MODERATION_RATE, event_site};
+    const INTERVAL: u32 = 0x7FFC;
+    for generation in GENERATIONS {
+        let driver = load();
+        let cases: [(&[(&str, u32)], u32, &[u32]); 5] = [
+            // Default: moderation on at 20,000 interrupts/s = 50 µs (<< 2).
+            (&[], 200, &[]),
+            (&[(INTERRUPT_MODERATION_RATE, 4000)], 1000, &[]),
+            (&[(INTERRUPT_MODERATION, 0)], 0, &[]),
+            // Invalid values: the default, and an event-log entry naming the keyword.
+            (
+                &[(INTERRUPT_MODERATION, 7)],
+                200,
+                &[event_site::MODERATION_REJECTED],
+            ),
+            (
+                &[(INTERRUPT_MODERATION_RATE, 5)],
+                200,
+                &[event_site::MODERATION_RATE_REJECTED],
+            ),
+        ];
+        for (keywords, interval, logged) in cases {
+            let testbed = Testbed::new(generation);
+            let mut config = testbed.pf_config();
+            for (name, value) in keywords {
+                config = config.keyword(name, *value);
+            }
+            let adapter = driver.add_adapter(config).expect("InitializeEx succeeds");
+            assert_eq!(
+                queue_eitr(&testbed) & INTERVAL,
+                interval,
+                "{generation:?} {keywords:?}"
+            );
+            let sites: Vec<u32> = adapter
+                .event_log()
+                .iter()
+                .filter_map(|entry| entry.unique_value())
+                .filter(|site| *site >> 8 == 0x0001_01)
+                .collect();
+            assert_eq!(sites, logged, "{generation:?} {keywords:?}");
+            assert_no_violations(&adapter.finish());
+        }
+        assert_no_violations(&driver.unload());
+    }
+}
+
+#[test]
+fn pause_stays_pending_while_sends_are_on_the_ring_and_completes_when_they_complete() {
+    for generation in GENERATIONS {
+        let driver = load();
+        let testbed = Testbed::new(generation);
+        let adapter = up(&driver, &testbed);
+        // One send through first, so the DPC the restart queued has run.
+        let first = adapter.send(&[&frame_to_pf(60, 0)[..]]);
+        let _ = completions(&adapter, &first, "first");
+        // No queue interrupt reaches the driver: the sends stay on the ring, uncompleted.
+        testbed.lose_interrupts(igb_model::Function::Pf, true);
+        let frames: Vec<Vec<u8>> = (0..300).map(|n| frame_to_pf(200, n)).collect();
+        let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        let ids = adapter.send(&refs);
+        assert!(
+            adapter.outstanding_sends() > 0,
+            "{generation:?}: sends held"
+        );
+        std::thread::scope(|scope| {
+            let across = Across(&adapter);
+            let pausing = scope.spawn(move || across.get().pause());
+            std::thread::sleep(Duration::from_millis(300));
+            assert_eq!(
+                adapter.state(),
+                ndis_emu::AdapterState::Pausing,
+                "{generation:?}: pause pending while sends are held"
+            );
+            // New sends during the pause are refused with PAUSED.
+            let refused = adapter.send(&refs[..1]);
+            testbed.lose_interrupts(igb_model::Function::Pf, false);
+            let _ = adapter.fire_interrupt(pf_miniport::datapath::QUEUE_VECTOR);
+            pausing.join().expect("pause returns");
+            let all: Vec<u64> = ids.iter().chain(&refused).copied().collect();
+            let done = completions(&adapter, &all, &format!("{generation:?}"));
+            for completion in done {
+                let expected = if completion.id == refused[0] {
+                    NDIS_STATUS_PAUSED
+                } else {
+                    NDIS_STATUS_SUCCESS
+                };
+                assert_eq!(
+                    completion.status, expected,
+                    "{generation:?}: {completion:?}"
+                );
+            }
+        });
+        assert_eq!(adapter.state(), ndis_emu::AdapterState::Paused);
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+    }
+}
+
+#[test]
+fn pause_stays_pending_while_receives_are_out_and_completes_on_their_return() {
+    for generation in GENERATIONS {
+        let driver = load();
+        let testbed = Testbed::new(generation);
+        let mut config = testbed.pf_config();
+        config.return_receives_on_pause = false;
+        let adapter = driver.add_adapter(config).expect("InitializeEx succeeds");
+        assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
+        for n in 0..10 {
+            testbed.device().inject(&frame_to_pf(300, n));
+        }
+        assert!(adapter.wait_for_receives(10, TIMEOUT), "{generation:?}");
+        assert_eq!(adapter.owned_receives(), 10);
+        std::thread::scope(|scope| {
+            let across = Across(&adapter);
+            let pausing = scope.spawn(move || across.get().pause());
+            std::thread::sleep(Duration::from_millis(300));
+            assert_eq!(
+                adapter.state(),
+                ndis_emu::AdapterState::Pausing,
+                "{generation:?}: pause pending while NDIS holds receives"
+            );
+            adapter.return_receives();
+            pausing.join().expect("pause returns");
+        });
+        assert_eq!(adapter.state(), ndis_emu::AdapterState::Paused);
+        // Paused: frames are not indicated until restart, then they are.
+        let _ = adapter.indicated_receives();
+        testbed.device().inject(&frame_to_pf(100, 99));
+        std::thread::sleep(Duration::from_millis(100));
+        assert!(adapter.indicated_receives().is_empty(), "{generation:?}");
+        assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
+        assert!(adapter.wait_for_receives(1, TIMEOUT), "{generation:?}");
+        assert_eq!(adapter.indicated_receives()[0].data, frame_to_pf(100, 99));
+        adapter.return_receives();
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+    }
+}
+
+/// Lets a scoped thread sit in the emulator's blocking `pause` while the test drives the
+/// adapter from the main thread (NDIS itself calls a miniport from several threads at once).
+#[derive(Clone, Copy)]
+struct Across<'a>(&'a EmuAdapter);
+
+// SAFETY: every piece of EmuAdapter's state is behind its own Mutex/Condvar (the emulator's ISR,
+// DPC and timer threads share it the same way); only the boxed init parameters, which nothing
+// writes after MiniportInitializeEx, keep the type from being Sync.
+unsafe impl Sync for Across<'_> {}
+// SAFETY: as above (a shared reference to a Sync-in-practice value).
+unsafe impl Send for Across<'_> {}
+
+impl Across<'_> {
+    fn get(&self) -> &EmuAdapter {
+        self.0
+    }
+}
