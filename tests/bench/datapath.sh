@@ -84,7 +84,7 @@ for path in tx rx; do
     echo
     echo "${path}: the five most expensive driver functions (batch 32, 64-byte frames, self cost)"
     callgrind_annotate --inclusive=no "${work}/callgrind.${path}.32.64.40" 2>/dev/null |
-        awk '/^-+$/ {dash++; next} dash >= 3 && NF >= 2 && $1 ~ /^[0-9,]+$/ {print; if (++n == 5) exit}' |
+        awk '/^-+$/ {dash++; next} dash >= 3 && NF >= 2 && $1 ~ /^[0-9,]+$/ && !/PROGRAM TOTALS/ && n < 5 {print; n++}' |
         sed 's/^/  /'
 done
 echo
