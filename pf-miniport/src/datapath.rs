@@ -167,6 +167,9 @@ pub struct SgRouter {
     /// `&SpinLock<PfTxEngine>` (a boxed lock owned by [`PfDataPath`], which outlives the DMA
     /// registration's callbacks), or 0 before the data path exists.
     tx: AtomicUsize,
+    /// `&PfDataPath` once attached ([`PfDataPath::attach`]), for the pause check after a late
+    /// list; 0 before.
+    path: AtomicUsize,
     adapter: AdapterHandle,
     dma: Arc<ScatterGatherDma>,
     late_lists: AtomicU64,
@@ -193,11 +196,23 @@ impl SgRouter {
             self.stray(list, None);
             return;
         };
+        let path = self.path.load(Ordering::Acquire) as *const PfDataPath;
+        // SAFETY: 0 or the attached data path, which lives in the adapter's shared state
+        // until after the DMA registration (and so every callback) is gone.
+        let path = unsafe { path.as_ref() };
+        if let Some(path) = path {
+            path.busy.fetch_add(1, Ordering::SeqCst);
+        }
         let result = tx.lock().sg_list_ready(tag, list);
         match result {
             // SAFETY: the chain holds this adapter's send NBLs; the callback runs at DISPATCH.
             Ok(done) => unsafe { complete_send_chain(self.adapter.raw(), done, true) },
             Err(list) => self.stray(list, Some(nb)),
+        }
+        if let Some(path) = path {
+            path.busy.fetch_sub(1, Ordering::SeqCst);
+            // The list may have been the last thing a drained engine owed (pause).
+            path.complete_pause_if_drained();
         }
     }
 
@@ -348,6 +363,9 @@ pub struct PfDataPath {
     rx_stopped: AtomicBool,
     /// The device is gone or the queues are stopped: nothing is posted or polled.
     stopped: AtomicBool,
+    /// `&Lifecycle` of the adapter (set by [`Self::attach`]): a pause completed later moves
+    /// it to Paused before `NdisMPauseComplete`.
+    lifecycle: AtomicUsize,
     /// Calls in progress that may hand NBLs back to NDIS (send, DPC, removal): a pause
     /// completes only when none is (an NBL taken out of an engine is not yet completed).
     busy: AtomicUsize,
@@ -413,6 +431,7 @@ impl PfDataPath {
             slot: SpinLock::new(SlotState::Idle),
             pending: SpinLock::new(None),
             tx: AtomicUsize::new(0),
+            path: AtomicUsize::new(0),
             adapter,
             dma,
             late_lists: AtomicU64::new(0),
@@ -488,6 +507,7 @@ impl PfDataPath {
             rx_stopped: AtomicBool::new(true),
             stopped: AtomicBool::new(false),
             busy: AtomicUsize::new(0),
+            lifecycle: AtomicUsize::new(0),
             dpc_passes: AtomicU64::new(0),
             dpc_requeues: AtomicU64::new(0),
             pauses_completed_later: AtomicU64::new(0),
@@ -514,6 +534,17 @@ impl PfDataPath {
         self.route(moderation)?;
         unmask_queue_vector(&self.regs, QUEUE_VECTOR);
         Ok(())
+    }
+
+    /// Ties the data path to its final place: the adapter state it lives in (`lifecycle` is a
+    /// field of the same `Arc`, so it outlives every handler) and the router's late path.
+    /// Called once, right after the shared state is created, before any handler runs.
+    pub fn attach(&self, lifecycle: &Lifecycle) {
+        self.lifecycle
+            .store(core::ptr::from_ref(lifecycle) as usize, Ordering::Release);
+        self.router
+            .path
+            .store(core::ptr::from_ref(self) as usize, Ordering::Release);
     }
 
     /// Counters.
@@ -566,7 +597,7 @@ impl PfDataPath {
             unsafe { complete_send_chain(self.adapter.raw(), done, dispatch) };
         }
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained(&core.lifecycle);
+        self.complete_pause_if_drained();
     }
 
     fn complete_all(&self, mut chain: NblChain, status: NDIS_STATUS, dispatch: bool) {
@@ -581,11 +612,11 @@ impl PfDataPath {
 
     /// `MiniportReturnNetBufferLists`: buffers back onto the ring; completes a pause waiting
     /// for them.
-    pub fn return_nbls(&self, chain: NblChain, lifecycle: &Lifecycle) {
+    pub fn return_nbls(&self, chain: NblChain) {
         let foreign = self.rx.lock().return_nbls(chain);
         // NDIS returns only what the miniport indicated; anything else is not ours to free.
         let _ = foreign;
-        self.complete_pause_if_drained(lifecycle);
+        self.complete_pause_if_drained();
     }
 
     /// Whether nothing is in flight: no send call inside, no send held, no SG list owed, no
@@ -615,13 +646,17 @@ impl PfDataPath {
         self.pause_pending.load(Ordering::Acquire)
     }
 
-    fn complete_pause_if_drained(&self, lifecycle: &Lifecycle) {
+    fn complete_pause_if_drained(&self) {
         if self.pause_pending.load(Ordering::Acquire)
             && self.drained()
             && self.pause_pending.swap(false, Ordering::AcqRel)
         {
             self.pauses_completed_later.fetch_add(1, Ordering::Relaxed);
-            lifecycle.set(AdapterState::Paused);
+            let lifecycle = self.lifecycle.load(Ordering::Acquire) as *const Lifecycle;
+            // SAFETY: 0 or the lifecycle of the adapter state this data path lives in.
+            if let Some(lifecycle) = unsafe { lifecycle.as_ref() } {
+                lifecycle.set(AdapterState::Paused);
+            }
             // SAFETY: the adapter's handle; a pause returned (or is about to return) PENDING
             // and this is its one completion.
             unsafe { NdisMPauseComplete(self.adapter.raw()) };
@@ -635,11 +670,11 @@ impl PfDataPath {
 
     /// The queue vector's DPC: Tx completions (one `NdisMSendNetBufferListsComplete`), one
     /// receive indication of at most the budget, then requeue or re-arm. Never waits.
-    pub fn dpc(&self, context: &mut DpcContext<'_>, removed: bool, lifecycle: &Lifecycle) {
+    pub fn dpc(&self, context: &mut DpcContext<'_>, removed: bool) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let next = self.dpc_pass(context, removed);
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained(lifecycle);
+        self.complete_pause_if_drained();
         match next {
             Some(DpcNext::Requeue) if context.requeue(MsixVector(QUEUE_VECTOR as u16)) => {
                 self.dpc_requeues.fetch_add(1, Ordering::Relaxed);
@@ -687,7 +722,7 @@ impl PfDataPath {
 
     /// Surprise removal: the device is gone; every NBL the engine holds completes with
     /// `NDIS_STATUS_ADAPTER_REMOVED` now (no wait on the device), once.
-    pub fn on_removed(&self, lifecycle: &Lifecycle) {
+    pub fn on_removed(&self) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         self.stopped.store(true, Ordering::SeqCst);
         self.rx_stopped.store(true, Ordering::Release);
@@ -695,7 +730,7 @@ impl PfDataPath {
         // SAFETY: this adapter's send NBLs with their status set (PnP runs at PASSIVE).
         unsafe { complete_send_chain(self.adapter.raw(), done, false) };
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained(lifecycle);
+        self.complete_pause_if_drained();
     }
 
     /// Halt, after the interrupt is deregistered: queues stopped (bounded waits, skipped when

@@ -481,9 +481,7 @@ impl InterruptHandler for PfInterrupts {
     fn dpc(&self, message: MsixVector, context: &mut DpcContext<'_>) {
         let shared = &self.shared;
         if crate::datapath::is_queue_vector(message) {
-            shared
-                .datapath
-                .dpc(context, shared.removal.is_gone(), &shared.core.lifecycle);
+            shared.datapath.dpc(context, shared.removal.is_gone());
             return;
         }
         if u32::from(message.0) != PF_VECTOR_OTHER || shared.removal.is_gone() {
@@ -685,6 +683,7 @@ pub fn bring_up(
         service_runs: AtomicU64::new(0),
         watchdog_ticks: AtomicU64::new(0),
     });
+    shared.datapath.attach(&shared.core.lifecycle);
     let handlers = (|| -> Result<_, BringUpError> {
         let service = Arc::new(WorkItem::allocate(
             context.adapter(),
