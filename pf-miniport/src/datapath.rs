@@ -67,6 +67,9 @@ pub const RX_BUFFERS: usize = 384;
 pub const RX_BUFFER_LEN: u32 = 2048;
 /// Longest wait in halt for NDIS to return indicated receives (it must have before halt).
 const HALT_RETURN_WAIT: core::time::Duration = core::time::Duration::from_secs(1);
+/// How long `MiniportPause` waits at PASSIVE for the data path to drain before it returns
+/// `NDIS_STATUS_PENDING` ([`PfDataPath::begin_pause`]).
+const PAUSE_SYNC_WAIT: core::time::Duration = core::time::Duration::from_millis(100);
 
 /// `*InterruptModeration` (standardized: 0 disabled, 1 enabled; INF default 1).
 pub const INTERRUPT_MODERATION: &str = "*InterruptModeration";
@@ -632,11 +635,29 @@ impl PfDataPath {
         tx_idle && self.rx.lock().outstanding() == 0
     }
 
-    /// `MiniportPause`: new sends are refused by the caller (Pausing), receives stop being
-    /// indicated; `true` if nothing is in flight (pause completes now), else the pause is
-    /// completed with `NdisMPauseComplete` by the DPC or return path that drains it.
+    /// `MiniportPause` (PASSIVE): new sends are refused by the caller (Pausing), receives stop
+    /// being indicated. `true` if the data path drains within [`PAUSE_SYNC_WAIT`] (the pause
+    /// completes synchronously); else the pause is completed with `NdisMPauseComplete` by the
+    /// DPC or return path that drains it.
+    ///
+    /// Why wait first: what is in flight at a pause is nearly always a DPC pass or a send call
+    /// a few microseconds from its end. Marking the pause pending at once let that DPC finish
+    /// the drain and call `NdisMPauseComplete` while `MiniportPause` had not yet returned
+    /// `NDIS_STATUS_PENDING`, a completion NDIS only accepts for a pause it was told is pending
+    /// (D/ndis/nf-ndis-ndismpausecomplete.md). While the handler waits, no other path can
+    /// complete the pause (`pause_pending` is still clear); only a drain slower than the wait
+    /// (receives held by a protocol, sends stuck on a stalled ring) is completed later.
     pub fn begin_pause(&self) -> bool {
         self.rx_stopped.store(true, Ordering::Release);
+        let drained_in_time = hw_platform::poll_until(
+            &PassiveClock,
+            PAUSE_SYNC_WAIT,
+            core::time::Duration::from_millis(1),
+            || self.drained().then_some(()),
+        );
+        if drained_in_time.is_ok() {
+            return true;
+        }
         self.pause_pending.store(true, Ordering::SeqCst);
         self.drained() && self.pause_pending.swap(false, Ordering::SeqCst)
     }
