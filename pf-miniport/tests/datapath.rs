@@ -505,3 +505,66 @@ impl Across<'_> {
         self.0
     }
 }
+
+/// The queue pair's causes go to the queue vector only, and the "other" vector (link, mailbox)
+/// keeps working beside it: traffic both ways raises no "other" message (IVAR routed Rx0/Tx0
+/// to vector 1, not 0), and a link drop in the middle of traffic still arrives as an "other"
+/// message (not the 2 s watchdog) and reaches NDIS as a disconnect. Routing Rx0/Tx0 to vector
+/// 0 in `igb::pf_queue::route_queue_vector` makes it fail.
+#[test]
+fn queue_interrupts_leave_the_other_vector_alone_and_a_link_drop_during_traffic_arrives() {
+    use igb_model::Function;
+    use pf_miniport::datapath::QUEUE_VECTOR;
+    for generation in GENERATIONS {
+        let driver = load();
+        let testbed = Testbed::new(generation);
+        let adapter = up(&driver, &testbed);
+        let first = adapter.send(&[&frame_to_pf(60, 0)[..]]);
+        let _ = completions(&adapter, &first, "first");
+        let other_before = testbed.interrupts_delivered(Function::Pf, 0);
+        let queue_before = testbed.interrupts_delivered(Function::Pf, QUEUE_VECTOR);
+
+        let frames: Vec<Vec<u8>> = (0..200).map(|n| frame_to_pf(300, n)).collect();
+        let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        let ids = adapter.send(&refs);
+        for frame in &frames {
+            testbed.device().inject(frame);
+        }
+        let _ = completions(&adapter, &ids, &format!("{generation:?}"));
+        assert!(
+            adapter.wait_for_receives(frames.len(), TIMEOUT),
+            "{generation:?}"
+        );
+        adapter.return_receives();
+        assert!(
+            testbed.interrupts_delivered(Function::Pf, QUEUE_VECTOR) > queue_before,
+            "{generation:?}: traffic interrupts on the queue vector"
+        );
+        assert_eq!(
+            testbed.interrupts_delivered(Function::Pf, 0),
+            other_before,
+            "{generation:?}: no queue cause raised the other vector"
+        );
+
+        // A link drop while frames still move.
+        let more = adapter.send(&refs[..50]);
+        testbed.set_link(false);
+        let _ = completions(&adapter, &more, &format!("{generation:?} during the drop"));
+        let down = igb_testbed::wait_for_link_indications(&adapter, TIMEOUT, |states| {
+            states
+                .iter()
+                .any(|s| s.connect_state == MediaConnectStateDisconnected)
+        });
+        assert!(
+            down.iter()
+                .any(|s| s.connect_state == MediaConnectStateDisconnected),
+            "{generation:?}: {down:?}"
+        );
+        assert!(
+            testbed.interrupts_delivered(Function::Pf, 0) > other_before,
+            "{generation:?}: the link change came on the other vector, not the watchdog"
+        );
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+    }
+}

@@ -47,6 +47,9 @@ struct Ports {
     reads_left: Mutex<BTreeMap<FunctionKey, u64>>,
     /// Functions whose interrupts are lost (see [`Testbed::lose_interrupts`]).
     losing: Mutex<std::collections::BTreeSet<FunctionKey>>,
+    /// MSI-X messages handed to each function's adapter, per vector (see
+    /// [`Testbed::interrupts_delivered`]).
+    delivered: Mutex<BTreeMap<(FunctionKey, u32), u64>>,
 }
 
 impl Ports {
@@ -154,6 +157,9 @@ impl Testbed {
             }
             let port = lock(&hook_ports.by_function).get(&key).cloned();
             if let Some(port) = port {
+                *lock(&hook_ports.delivered)
+                    .entry((key, u32::from(vector.0)))
+                    .or_default() += 1;
                 port.raise(u32::from(vector.0));
             }
         })));
@@ -180,6 +186,17 @@ impl Testbed {
         } else {
             losing.remove(&FunctionKey::from(function));
         }
+    }
+
+    /// How many MSI-X messages of `vector` the model has delivered to `function`'s adapter
+    /// (lost ones, see [`Self::lose_interrupts`], are not counted): which vector a cause was
+    /// routed to, as the driver's IVAR programming decided.
+    #[must_use]
+    pub fn interrupts_delivered(&self, function: Function, vector: u32) -> u64 {
+        lock(&self.ports.delivered)
+            .get(&(FunctionKey::from(function), vector))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The model.
