@@ -180,7 +180,8 @@ pub struct NetStatistics {
     pub rx_multicast_packets: u64,
     /// Broadcast frames received (`ifHCInBroadcastPkts`).
     pub rx_broadcast_packets: u64,
-    /// Octets of good frames received (`ifHCInOctets`; destination address through CRC).
+    /// Octets of good frames received (`ifHCInOctets`; destination address through the last
+    /// payload byte: what the stack sees, CRC excluded).
     pub rx_octets: u64,
     /// Frames received with errors (`ifInErrors`).
     pub rx_errors: u64,
@@ -306,7 +307,10 @@ impl PfStatsAccumulator {
         self.discarded_reads
     }
 
-    /// The totals in `OID_GEN_STATISTICS` terms. Unicast = good − broadcast − multicast
+    /// The totals in `OID_GEN_STATISTICS` terms. Octets exclude the 4-byte CRC that GORC/GOTC
+    /// count (82576 datasheet, GORCL/GOTCL: octets "from <Destination Address> through <CRC>"),
+    /// so they match the frames NDIS indicated and sent (DPDK's e1000 igb stats subtract the
+    /// CRC the same way). Unicast = good − broadcast − multicast
     /// (GPRC/GPTC count every good frame). Errors follow Linux `igb_update_stats`:
     /// Rx = RXERRC + CRCERRS + ALGNERRC + RUC + ROC + CEXTERR, Tx = ECOL + LATECOL; Rx discards
     /// = MPC (packet buffer full). Tx discards are not counted by the hardware (the driver's
@@ -318,7 +322,7 @@ impl PfStatsAccumulator {
             rx_unicast_packets: t.gprc.saturating_sub(t.bprc).saturating_sub(t.mprc),
             rx_multicast_packets: t.mprc,
             rx_broadcast_packets: t.bprc,
-            rx_octets: t.gorc,
+            rx_octets: without_crc(t.gorc, t.gprc),
             rx_errors: t
                 .rxerrc
                 .saturating_add(t.crcerrs)
@@ -330,7 +334,7 @@ impl PfStatsAccumulator {
             tx_unicast_packets: t.gptc.saturating_sub(t.bptc).saturating_sub(t.mptc),
             tx_multicast_packets: t.mptc,
             tx_broadcast_packets: t.bptc,
-            tx_octets: t.gotc,
+            tx_octets: without_crc(t.gotc, t.gptc),
             tx_errors: t.ecol.saturating_add(t.latecol),
             tx_discards: 0,
             valid: StatisticsValid {
@@ -350,6 +354,14 @@ impl PfStatsAccumulator {
         }
     }
 }
+
+/// `octets` of `frames` good frames with the 4-byte Ethernet CRC of each taken out.
+const fn without_crc(octets: u64, frames: u64) -> u64 {
+    octets.saturating_sub(frames.saturating_mul(ETHERNET_CRC_LEN))
+}
+
+/// Bytes of the Ethernet frame check sequence.
+const ETHERNET_CRC_LEN: u64 = 4;
 
 /// One reading of a VF's five counters (raw 32-bit values).
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
