@@ -128,8 +128,9 @@ pub struct AdapterConfig {
     pub backchannel: Option<Arc<dyn VfBackchannel>>,
     /// Bound for a pending OID, pause, restart or reset before the emulator reports it.
     pub completion_timeout: Duration,
-    /// Return indicated receive NBLs before calling `MiniportPause` (what the protocols above
-    /// do); `false` keeps them to check that pause waits for them.
+    /// Return indicated receive NBLs before calling `MiniportPause`, and those indicated while
+    /// the pause is pending (what the protocols above do); `false` keeps them to check that
+    /// pause waits for them.
     pub return_receives_on_pause: bool,
 }
 

@@ -581,10 +581,7 @@ impl EmuAdapter {
             let early = matches!(self.shared.lock().pause, Op::Completed(_));
             if !early {
                 self.shared.lock().pause = Op::Pending;
-                if !self
-                    .shared
-                    .wait_until(self.timeout(), |i| matches!(i.pause, Op::Completed(_)))
-                {
+                if !self.wait_for_pause_complete() {
                     self.shared.violate(
                         "NDIS-PAUSE-2",
                         "MiniportPause returned PENDING and NdisMPauseComplete never came".into(),
@@ -602,6 +599,33 @@ impl EmuAdapter {
         let mut i = self.shared.lock();
         i.pause = Op::Idle;
         self.shared.pause_completed(&mut i);
+    }
+
+    /// Waits for `NdisMPauseComplete`. Unless configured to hold receives, NDIS keeps returning
+    /// what the miniport indicates while the pause is pending, as protocols return NBLs on
+    /// their own: a DPC pass that was already indicating when MiniportPause ran hands its NBLs
+    /// up during the pause, and the pause can only complete once they come back
+    /// (N/pausing-an-adapter.md).
+    fn wait_for_pause_complete(&self) -> bool {
+        let deadline = std::time::Instant::now() + self.timeout();
+        loop {
+            let now = std::time::Instant::now();
+            let slice = deadline
+                .saturating_duration_since(now)
+                .min(Duration::from_millis(10));
+            if self
+                .shared
+                .wait_until(slice, |i| matches!(i.pause, Op::Completed(_)))
+            {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            if self.shared.config.return_receives_on_pause {
+                self.return_receives();
+            }
+        }
     }
 
     fn call_halt(&self, action: NDIS_HALT_ACTION) {
