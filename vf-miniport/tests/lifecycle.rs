@@ -112,3 +112,23 @@ fn refuses_to_come_up_in_the_parent_partition() {
     assert_eq!(error.status, NDIS_STATUS_NOT_SUPPORTED);
     assert_no_violations(&error.violations);
 }
+
+/// Every OID in the VF's `SupportedOidList` is answered (query, set or method); an answer for
+/// an unlisted OID is the emulator's NDIS-OID-5, a violation at halt.
+#[test]
+fn every_oid_in_the_supported_list_is_answered() {
+    let driver = load();
+    let rig = rig();
+    let adapter = driver
+        .add_adapter(rig.config())
+        .expect("InitializeEx succeeds");
+    adapter.restart();
+    let unanswered = adapter.unanswered_supported_oids();
+    assert!(
+        unanswered.is_empty(),
+        "listed but unanswered: {unanswered:#x?}"
+    );
+    adapter.pause();
+    assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+    assert_no_violations(&driver.unload());
+}

@@ -798,6 +798,36 @@ impl EmuAdapter {
         self.oid(oid, OidKind::Query(len), false)
     }
 
+    /// The OIDs of `SupportedOidList` the miniport does not answer: each is tried as a query
+    /// (8 KiB buffer), a set with an empty buffer and a method with no input, and is
+    /// unanswered when all three come back `NDIS_STATUS_NOT_SUPPORTED` or
+    /// `NDIS_STATUS_INVALID_OID`. NDIS sends a listed OID to the miniport and expects an answer
+    /// (N/mandatory-oids-for-miniport-drivers.md); the converse (a success for an unlisted OID)
+    /// is rule NDIS-OID-5. An empty set buffer changes nothing in a miniport that validates
+    /// its input.
+    pub fn unanswered_supported_oids(&self) -> Vec<NDIS_OID> {
+        const PROBE_OUTPUT: usize = 8192;
+        let listed = self
+            .shared
+            .lock()
+            .attrs
+            .general
+            .as_ref()
+            .map(|g| g.supported_oids.clone())
+            .unwrap_or_default();
+        let refused = |o: &OidOutcome| {
+            o.status == NDIS_STATUS_NOT_SUPPORTED || o.status == NDIS_STATUS_INVALID_OID
+        };
+        listed
+            .into_iter()
+            .filter(|&oid| {
+                refused(&self.oid_query(oid, PROBE_OUTPUT))
+                    && refused(&self.oid_set(oid, &[]))
+                    && refused(&self.oid_method(oid, &[], PROBE_OUTPUT))
+            })
+            .collect()
+    }
+
     /// Set OID.
     pub fn oid_set(&self, oid: NDIS_OID, data: &[u8]) -> OidOutcome {
         self.oid(oid, OidKind::Set(data.to_vec()), false)
