@@ -681,3 +681,88 @@ fn surprise_removal_at_random_points_completes_every_nbl_once_in_1000_trials() {
         assert_no_violations(&driver.unload());
     }
 }
+
+/// Issue 12's remaining bad inputs through the whole PF: an MDL chain shorter than
+/// `DataLength`, an LSOv2 NBL with MSS 0 or with its headers beyond the first MDL (each
+/// completed at once with `NDIS_STATUS_INVALID_PACKET`, nothing of it on the wire), and a
+/// receive write-back that claims more bytes than its buffer holds (dropped, the buffer
+/// reposted, the next frame indicated normally).
+#[test]
+fn short_mdl_chains_bad_lso_and_overlong_write_backs_are_refused_and_nothing_is_lost() {
+    use igb_model::check::{FrameSpec, build_frame};
+    for generation in GENERATIONS {
+        let driver = load();
+        let testbed = Testbed::new(generation);
+        let adapter = up(&driver, &testbed);
+        let _ = testbed.device().capture();
+        let mut tcp = FrameSpec::ipv4_tcp(3000);
+        tcp.dst = [0x02, 0, 0, 0, 0, 0x02];
+        tcp.src = igb_model::DEFAULT_MAC;
+        let lso_frame = build_frame(&tcp);
+        let good = frame_to_pf(200, 7);
+        let specs = vec![
+            NblSpec::new(vec![NbSpec::contiguous(&good).with_data_length(300)]),
+            NblSpec::contiguous(&lso_frame).with_lso_v2(0, 34, false),
+            // Ethernet + IPv4 + TCP headers are 54 bytes; the first MDL holds 40.
+            NblSpec::new(vec![NbSpec::split(
+                &lso_frame,
+                0,
+                &[40, (lso_frame.len() - 40) as u32],
+            )])
+            .with_lso_v2(1460, 34, false),
+            NblSpec::contiguous(&good),
+        ];
+        let ids = adapter.send_shaped(&specs);
+        let done = completions(&adapter, &ids, &format!("{generation:?}"));
+        let status = |index: usize| {
+            done.iter()
+                .find(|c| c.id == ids[index])
+                .map(|c| c.status)
+                .expect("completed")
+        };
+        for (index, what) in [(0, "short MDL chain"), (1, "MSS 0"), (2, "split headers")] {
+            assert_eq!(
+                status(index),
+                NDIS_STATUS_INVALID_PACKET,
+                "{generation:?}: {what}"
+            );
+        }
+        assert_eq!(status(3), NDIS_STATUS_SUCCESS, "{generation:?}: good");
+        assert_eq!(
+            testbed.device().capture(),
+            vec![good.clone()],
+            "{generation:?}: wire"
+        );
+
+        // Rx: the model claims 16 KiB for the next frame (the buffers are 2 KiB).
+        testbed
+            .device()
+            .corrupt_next_rx_writeback(igb_model::RxCorruption {
+                length: Some(16 * 1024),
+                ..igb_model::RxCorruption::default()
+            });
+        testbed.device().inject(&frame_to_pf(100, 1));
+        testbed.device().inject(&frame_to_pf(101, 2));
+        // In order: had the bad frame been indicated, it would be the first.
+        assert!(adapter.wait_for_receives(1, TIMEOUT), "{generation:?}");
+        let indicated = adapter.indicated_receives();
+        assert_eq!(indicated.len(), 1, "{generation:?}: only the good frame");
+        assert_eq!(indicated[0].data, frame_to_pf(101, 2), "{generation:?}");
+        adapter.return_receives();
+        // The dropped frame's buffer went back on the ring: a full ring's worth still arrives.
+        for n in 0..400 {
+            testbed.device().inject(&frame_to_pf(64, n));
+            if n % 100 == 99 {
+                assert!(
+                    adapter.wait_for_receives(100, TIMEOUT),
+                    "{generation:?} {n}"
+                );
+                let got = adapter.indicated_receives().len();
+                assert_eq!(got, 100, "{generation:?}: {n}");
+                adapter.return_receives();
+            }
+        }
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+    }
+}
