@@ -30,6 +30,7 @@ pub mod lifecycle;
 pub mod miniport;
 pub mod nbl;
 pub mod nbl_info;
+pub mod offload;
 pub mod oid;
 pub mod pci;
 pub mod receive;
