@@ -1,15 +1,68 @@
-//! Per-packet Tx offload decisions: NBL info (checksum, LSO, 802.1Q) + the frame's headers →
-//! context descriptor and data-descriptor flags (`igb-hardware.md` §4.3/§4.4, 82576 datasheet
-//! 7.2.10 "transmit contexts").
+//! Per-packet Tx offload decisions: NBL info (checksum, LSO, 802.1Q) + the frame's headers +
+//! the enabled offloads ([`ndis::offload::OffloadConfig`]) → context descriptor and
+//! data-descriptor flags (`igb-hardware.md` §4.3/§4.4, 82576 datasheet 7.2.10 "transmit
+//! contexts"), and what igb can offload ([`IGB_OFFLOAD`]).
+//!
+//! An NBL asking for an offload that is not enabled (NDIS does not send one, a filter might):
+//! * LSO: completed with `NDIS_STATUS_INVALID_PACKET`, never sent. After LSO was turned off
+//!   with `OID_TCP_OFFLOAD_PARAMETERS` "the miniport shall drop all NET_BUFFER_LIST which
+//!   contain any non-zero LSOv1 or LSOv2 OOB data"
+//!   (N/offloading-the-segmentation-of-large-tcp-packets.md). LSOv1 is never enabled (not
+//!   reported, see `ndis::offload`).
+//! * A checksum: the frame is sent as the stack built it, without that checksum inserted (the
+//!   other requested, enabled checksums still are). The checksum docs describe the transport
+//!   asking only for offloads "on which the miniport driver will perform checksum tasks"
+//!   (N/offloading-checksum-tasks.md) and give no failure for this case; sending unchanged
+//!   is what a NIC without the offload would do, and keeps the frame deliverable.
 
 use igb::ring::desc::{L4Type, TxContext, TxDataFlags};
 use ndis::NetBufferData;
 use ndis::buffer::SystemMappedMdls;
+use ndis::offload::{Directions, LsoLimits, OffloadConfig, OffloadHardware};
 use ndis_abi::*;
 
-/// Headers parsed from at most this many leading bytes (Ethernet + VLAN + IPv6 with a few
-/// extension headers + TCP with options fits; longer headers are refused, not guessed).
-pub const HEADER_WINDOW: usize = 192;
+/// Headers parsed from at most this many leading bytes: Ethernet + VLAN (18) + IPv6 with 128
+/// bytes of extension headers (the minimum NDIS requires for IPv6 checksum/LSO,
+/// N/combining-types-of-task-offloads.md) + TCP with 40 bytes of options (60) = 246 fits;
+/// longer headers are refused, not guessed.
+pub const HEADER_WINDOW: usize = 256;
+/// `MaxOffLoadSize` reported for LSOv2: TCP payload bytes per large send. The TSO PAYLEN field
+/// (18 bits, `igb-hardware.md` §4.3) allows more; the IPv4 total length (16 bits) and the
+/// customary 64,000 of Windows NIC drivers cap it here.
+pub const LSO_MAX_OFFLOAD_SIZE: u32 = 64_000;
+/// Most header bytes in front of an LSO payload ([`HEADER_WINDOW`]), so the engine's
+/// `TxConfig::max_lso` (a `DataLength` bound) is `LSO_MAX_OFFLOAD_SIZE` + this.
+pub const LSO_MAX_HEADERS: u32 = HEADER_WINDOW as u32;
+/// `MinSegmentCount` reported: a large send must make at least two segments (a single one is
+/// a plain send; Intel's and the NetAdapter drivers report 2 as well).
+pub const LSO_MIN_SEGMENT_COUNT: u32 = 2;
+
+/// What the 82576 / I350 offload (82576 datasheet 7.1.5 receive checksum, 7.2.4–7.2.5 TSO and
+/// transmit checksum; `igb-hardware.md` §4.2–4.4): the IPv4 header checksum and TCP/UDP
+/// checksums over IPv4 and IPv6 both ways (with IPv4 options, IPv6 extension headers and TCP
+/// options: the context carries the real header lengths), TSO for IPv4 and IPv6. No UDP
+/// segmentation, no encapsulated-packet (NVGRE/VXLAN) offload, no RSC, no IPsec.
+pub const IGB_OFFLOAD: OffloadHardware = OffloadHardware {
+    supported: OffloadConfig::ALL,
+    ip_options: true,
+    tcp_options: true,
+    lso: LsoLimits {
+        max_offload_size: LSO_MAX_OFFLOAD_SIZE,
+        min_segment_count: LSO_MIN_SEGMENT_COUNT,
+    },
+};
+
+/// Whether an LSO request (`(MSS, TcpHeaderOffset, v2, ipv6)`) may be performed under
+/// `enabled` (LSOv2 of its family; LSOv1 never).
+#[must_use]
+pub const fn lso_enabled(lso: (u32, u32, bool, bool), enabled: &OffloadConfig) -> bool {
+    let (_, _, v2, ipv6) = lso;
+    v2 && if ipv6 {
+        enabled.lso_v2_ipv6
+    } else {
+        enabled.lso_v2_ipv4
+    }
+}
 const ETH_HLEN: usize = 14;
 const ETHERTYPE_VLAN: u16 = 0x8100;
 const IPPROTO_TCP: u8 = 6;
@@ -70,11 +123,56 @@ pub struct Plan {
     pub tso_payload: Option<u32>,
 }
 
-/// Computes the plan for `nb` (`len` data bytes, validated). `Err(status)` says why not:
-/// `NDIS_STATUS_INVALID_PACKET` for headers that contradict the request (LSO MSS 0, headers
-/// outside the first MDL or the parse window, non-TCP LSO), `NDIS_STATUS_RESOURCES` when the
-/// headers cannot be read (MDL not mapped to system space).
-pub fn plan(request: &NblRequest, nb: &NetBufferData, len: usize) -> Result<Plan, NDIS_STATUS> {
+/// The part of `request` that `enabled` allows: checksums not enabled for Tx are dropped from
+/// the request (sent as built); LSO is kept (the caller refuses it, see [`lso_enabled`]).
+#[must_use]
+pub fn allowed(request: &NblRequest, enabled: &OffloadConfig) -> NblRequest {
+    let mut out = *request;
+    if request.checksum == 0 {
+        return out;
+    }
+    let info = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(request.checksum as usize);
+    let (tcp, udp, ip): (Directions, Directions, Directions) = if info.Transmit_IsIPv4() != 0 {
+        (enabled.tcp_ipv4, enabled.udp_ipv4, enabled.ipv4_header)
+    } else if info.Transmit_IsIPv6() != 0 {
+        (enabled.tcp_ipv6, enabled.udp_ipv6, Directions::NONE)
+    } else {
+        return out;
+    };
+    // Transmit bits (nblchecksum.h): IsIPv4 0, IsIPv6 1, TcpChecksum 2, UdpChecksum 3,
+    // IpHeaderChecksum 4.
+    let mut word = request.checksum;
+    if !tcp.tx {
+        word &= !(1 << 2);
+    }
+    if !udp.tx {
+        word &= !(1 << 3);
+    }
+    if !ip.tx {
+        word &= !(1 << 4);
+    }
+    // Nothing left to compute: no checksum offload at all (a VLAN-only context at most).
+    out.checksum = if word & 0x1C == 0 { 0 } else { word };
+    out
+}
+
+/// Computes the plan for `nb` (`len` data bytes, validated) with the offloads `enabled`.
+/// `Err(status)` says why not: `NDIS_STATUS_INVALID_PACKET` for headers that contradict the
+/// request (LSO MSS 0, headers outside the first MDL or the parse window, non-TCP LSO) and for
+/// an LSO that is not enabled (dropped, see the module docs), `NDIS_STATUS_RESOURCES` when
+/// the headers cannot be read (MDL not mapped to system space).
+pub fn plan(
+    request: &NblRequest,
+    nb: &NetBufferData,
+    len: usize,
+    enabled: &OffloadConfig,
+) -> Result<Plan, NDIS_STATUS> {
+    if let Some(lso) = request.lso {
+        if !lso_enabled(lso, enabled) {
+            return Err(NDIS_STATUS_INVALID_PACKET);
+        }
+    }
+    let request = &allowed(request, enabled);
     let vlan = request.vlan.unwrap_or(0);
     let vlan_insert = request.vlan.is_some();
     if !request.needs_headers() {
@@ -208,4 +306,54 @@ fn ipv6_header_len(header: &[u8], mac_len: usize) -> Result<usize, NDIS_STATUS> 
         }
     }
     Err(NDIS_STATUS_INVALID_PACKET)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(bits: u32, lso: Option<(u32, u32, bool, bool)>) -> NblRequest {
+        NblRequest {
+            checksum: bits,
+            lso,
+            vlan: None,
+        }
+    }
+
+    // Transmit bits: IsIPv4 1, IsIPv6 2, Tcp 4, Udp 8, IpHeader 0x10.
+    #[test]
+    fn disabled_tx_checksums_are_dropped_from_the_request_and_the_rest_kept() {
+        let mut enabled = OffloadConfig::ALL;
+        assert_eq!(allowed(&request(0x15, None), &enabled).checksum, 0x15);
+        enabled.tcp_ipv4.tx = false;
+        assert_eq!(allowed(&request(0x15, None), &enabled).checksum, 0x11);
+        enabled.ipv4_header.tx = false;
+        assert_eq!(allowed(&request(0x15, None), &enabled).checksum, 0);
+        // Rx-only changes nothing for Tx; IPv6 follows its own keywords.
+        let mut enabled = OffloadConfig::ALL;
+        enabled.tcp_ipv4.rx = false;
+        enabled.udp_ipv6.tx = false;
+        assert_eq!(allowed(&request(0x15, None), &enabled).checksum, 0x15);
+        assert_eq!(allowed(&request(0x06, None), &enabled).checksum, 0x06);
+        assert_eq!(allowed(&request(0x0A, None), &enabled).checksum, 0);
+    }
+
+    #[test]
+    fn lso_runs_only_for_an_enabled_v2_family() {
+        let mut enabled = OffloadConfig::ALL;
+        assert!(lso_enabled((1460, 34, true, false), &enabled));
+        assert!(
+            !lso_enabled((1460, 34, false, false), &enabled),
+            "LSOv1 never"
+        );
+        enabled.lso_v2_ipv6 = false;
+        assert!(!lso_enabled((1440, 54, true, true), &enabled));
+        assert!(lso_enabled((1460, 34, true, false), &enabled));
+    }
+
+    #[test]
+    fn the_lso_bound_leaves_room_for_the_largest_headers() {
+        assert!(LSO_MAX_OFFLOAD_SIZE + LSO_MAX_HEADERS <= u32::from(u16::MAX));
+        assert_eq!(IGB_OFFLOAD.lso.max_offload_size, LSO_MAX_OFFLOAD_SIZE);
+    }
 }

@@ -10,6 +10,7 @@ use hw_platform::DmaMemory;
 use igb::ring::desc::{Checksum, RxFrameInfo};
 use igb::ring::{Doorbell, RxRing};
 use ndis::NblChain;
+use ndis::offload::OffloadConfig;
 use ndis::receive::{NblAllocator, ReceiveInfo, ReceiveNbls, ReclaimError};
 use ndis_abi::*;
 
@@ -19,11 +20,17 @@ pub struct RxConfig {
     /// When fewer buffers than this are posted after a pass, the indication carries
     /// `NDIS_RECEIVE_FLAGS_RESOURCES` (the NBLs come back when the indicate call returns).
     pub low_water: u32,
+    /// The Rx checksum offloads enabled: a result is reported only for those (the `rx`
+    /// halves). Change with [`RxEngine::set_offloads`].
+    pub offloads: OffloadConfig,
 }
 
 impl Default for RxConfig {
     fn default() -> Self {
-        Self { low_water: 8 }
+        Self {
+            low_water: 8,
+            offloads: OffloadConfig::ALL,
+        }
     }
 }
 
@@ -121,6 +128,12 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
         self.nbls.lent()
     }
 
+    /// Applies a new set of enabled offloads: frames indicated from the next pass on carry
+    /// checksum results only for enabled Rx offloads. DISPATCH-safe (under the queue lock).
+    pub fn set_offloads(&mut self, offloads: OffloadConfig) {
+        self.config.offloads = offloads;
+    }
+
     /// Buffers not posted and not lent.
     pub fn spare(&self) -> usize {
         self.spare.len()
@@ -131,8 +144,9 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     pub fn poll(&mut self, budget: usize) -> RxIndication {
         let mut chain = NblChain::new();
         let (nbls, spare, counters) = (&mut self.nbls, &mut self.spare, &mut self.counters);
+        let offloads = self.config.offloads;
         let delivered = self.ring.receive(budget, |packet| {
-            let info = receive_info(&packet.info);
+            let info = receive_info(&packet.info, &offloads);
             if packet.info.ip_checksum == Checksum::Bad || packet.info.l4_checksum == Checksum::Bad
             {
                 counters.checksum_errors = counters.checksum_errors.wrapping_add(1);
@@ -251,8 +265,53 @@ const NDIS_HASH_TCP_IPV6_EX: u32 = 0x2000;
 const PKTTYPE_TCP: u16 = 0x10;
 const PKTTYPE_UDP: u16 = 0x20;
 
+/// Packet-type bits for the IP version (Linux `E1000_RXDADV_PKTTYPE_IPV4/_EX`, `_IPV6/_EX`,
+/// shifted down by 4 like [`PKTTYPE_TCP`]).
+const PKTTYPE_IPV4_ANY: u16 = 0x01 | 0x02;
+const PKTTYPE_IPV6_ANY: u16 = 0x04 | 0x08;
+
+/// The write-back's checksum results limited to the Rx offloads `enabled`. The family comes
+/// from the packet type; without one (QEMU does not report it) a frame with an IPv4 header
+/// checksum result is IPv4, and otherwise an L4 result is kept only if it is enabled for both
+/// families (never a result for an offload that is off).
+fn enabled_results(frame: &RxFrameInfo, enabled: &OffloadConfig) -> RxFrameInfo {
+    let mut frame = *frame;
+    let reported_v4 = frame.packet_type & PKTTYPE_IPV4_ANY != 0;
+    let reported_v6 = frame.packet_type & PKTTYPE_IPV6_ANY != 0;
+    let ipv4 = reported_v4 || (!reported_v6 && frame.ip_checksum != Checksum::NotChecked);
+    let ipv6 = reported_v6;
+    if !(ipv4 && enabled.ipv4_header.rx) {
+        frame.ip_checksum = Checksum::NotChecked;
+    }
+    let tcp = frame.packet_type & PKTTYPE_TCP != 0;
+    let udp = frame.packet_type & PKTTYPE_UDP != 0;
+    let (tcp, udp) = if tcp || udp { (tcp, udp) } else { (true, true) };
+    let rx = |v4: bool, v6: bool| {
+        if ipv4 {
+            v4
+        } else if ipv6 {
+            v6
+        } else {
+            v4 && v6
+        }
+    };
+    let tcp_on = rx(enabled.tcp_ipv4.rx, enabled.tcp_ipv6.rx);
+    let udp_on = rx(enabled.udp_ipv4.rx, enabled.udp_ipv6.rx);
+    // Protocol unknown (both flags): only when both are on.
+    let l4_on = match (tcp, udp) {
+        (true, false) => tcp_on,
+        (false, true) => udp_on,
+        _ => tcp_on && udp_on,
+    };
+    if !l4_on {
+        frame.l4_checksum = Checksum::NotChecked;
+    }
+    frame
+}
+
 /// The NBL info for a validated write-back.
-fn receive_info(frame: &RxFrameInfo) -> ReceiveInfo {
+fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig) -> ReceiveInfo {
+    let frame = &enabled_results(frame, enabled);
     let mut checksum = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0);
     match frame.ip_checksum {
         Checksum::Good => checksum = checksum.with_Receive_IpChecksumSucceeded(1),
@@ -312,5 +371,63 @@ fn receive_info(frame: &RxFrameInfo) -> ReceiveInfo {
         vlan,
         hash_value,
         hash_info,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(packet_type: u16, ip: Checksum, l4: Checksum) -> RxFrameInfo {
+        RxFrameInfo {
+            length: 60,
+            vlan: None,
+            rss_hash: 0,
+            rss_type: 0,
+            packet_type,
+            ip_checksum: ip,
+            l4_checksum: l4,
+            looped_back: false,
+        }
+    }
+
+    #[test]
+    fn results_are_reported_only_for_enabled_rx_offloads() {
+        let tcp_v4 = frame(0x11, Checksum::Good, Checksum::Good);
+        let all = receive_info(&tcp_v4, &OffloadConfig::ALL).checksum;
+        assert_eq!(all.Receive_TcpChecksumSucceeded(), 1);
+        assert_eq!(all.Receive_IpChecksumSucceeded(), 1);
+        let mut enabled = OffloadConfig::ALL;
+        enabled.tcp_ipv4.rx = false;
+        let info = receive_info(&tcp_v4, &enabled).checksum;
+        assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
+        assert_eq!(info.Receive_IpChecksumSucceeded(), 1);
+        // IPv6 TCP still reported with IPv4 TCP off.
+        let tcp_v6 = frame(0x14, Checksum::NotChecked, Checksum::Bad);
+        assert_eq!(
+            receive_info(&tcp_v6, &enabled)
+                .checksum
+                .Receive_TcpChecksumFailed(),
+            1
+        );
+        enabled.tcp_ipv6.rx = false;
+        assert_eq!(receive_info(&tcp_v6, &enabled).checksum.value(), 0);
+        // No packet type (QEMU): an IP result makes it IPv4; an L4-only result needs both
+        // families on.
+        let mut enabled = OffloadConfig::ALL;
+        enabled.udp_ipv6.rx = false;
+        let bare = frame(0, Checksum::NotChecked, Checksum::Good);
+        let info = receive_info(&bare, &enabled).checksum;
+        assert_eq!(info.Receive_UdpChecksumSucceeded(), 0);
+        assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
+        assert_eq!(
+            receive_info(&bare, &OffloadConfig::ALL)
+                .checksum
+                .Receive_TcpChecksumSucceeded(),
+            1
+        );
+        enabled.ipv4_header.rx = false;
+        let v4 = frame(0, Checksum::Good, Checksum::NotChecked);
+        assert_eq!(receive_info(&v4, &enabled).checksum.value(), 0);
     }
 }

@@ -16,7 +16,8 @@ use ndis::buffer::SystemMappedMdls;
 use ndis::{NblChain, NetBufferData, OwnedNbl};
 use ndis_abi::*;
 
-use crate::offload::{NblRequest, plan};
+use crate::offload::{LSO_MAX_HEADERS, LSO_MAX_OFFLOAD_SIZE, NblRequest, lso_enabled, plan};
+use ndis::offload::OffloadConfig;
 
 /// Largest bounce threshold (bytes copied on the stack per small frame).
 pub const MAX_BOUNCE_THRESHOLD: u32 = 512;
@@ -66,18 +67,23 @@ pub struct TxConfig {
     /// Largest non-LSO frame (`DataLength`, no FCS): 1514 + 4 with an in-band tag, up to the
     /// `*JumboPacket` value.
     pub max_frame: u32,
-    /// Largest LSO `DataLength` (the `MaxOffLoadSize` advertised).
+    /// Largest LSO `DataLength`: the `MaxOffLoadSize` advertised (TCP payload) plus the
+    /// most header bytes in front of it.
     pub max_lso: u32,
     /// Frames up to this length are bounced (0 disables; at most [`MAX_BOUNCE_THRESHOLD`]).
     pub bounce_threshold: u32,
+    /// The Tx offloads enabled (the `tx` halves and LSOv2); requests for others are not
+    /// performed (see [`crate::offload`]). Change with [`TxEngine::set_offloads`].
+    pub offloads: OffloadConfig,
 }
 
 impl Default for TxConfig {
     fn default() -> Self {
         Self {
             max_frame: 1518,
-            max_lso: 64_000,
+            max_lso: LSO_MAX_OFFLOAD_SIZE + LSO_MAX_HEADERS,
             bounce_threshold: DEFAULT_BOUNCE_THRESHOLD,
+            offloads: OffloadConfig::ALL,
         }
     }
 }
@@ -206,6 +212,13 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
     /// Counters.
     pub const fn counters(&self) -> TxCounters {
         self.counters
+    }
+
+    /// Applies a new set of enabled offloads (after `OID_TCP_OFFLOAD_PARAMETERS`, before
+    /// NDIS is told): NBLs posted from now on follow it, LSO NBLs still waiting fail when
+    /// their turn comes. DISPATCH-safe (under the queue lock).
+    pub fn set_offloads(&mut self, offloads: OffloadConfig) {
+        self.config.offloads = offloads;
     }
 
     /// The ring (its stats, its doorbell).
@@ -341,6 +354,12 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
 
     fn validate(&self, nbl: &OwnedNbl) -> Result<(), NDIS_STATUS> {
         let request = NblRequest::from_nbl(nbl);
+        if let Some(lso) = request.lso {
+            // LSO off: dropped, never sent (N/offloading-the-segmentation-of-large-tcp-packets.md).
+            if !lso_enabled(lso, &self.config.offloads) {
+                return Err(NDIS_STATUS_INVALID_PACKET);
+            }
+        }
         let max = if request.lso.is_some() {
             self.config.max_lso
         } else {
@@ -468,7 +487,7 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
         nb: &NetBufferData,
     ) -> Result<u32, Result<Stall, NDIS_STATUS>> {
         let len = nb.data_length() as u32;
-        let plan = match plan(request, nb, len as usize) {
+        let plan = match plan(request, nb, len as usize, &self.config.offloads) {
             Ok(plan) => plan,
             Err(status) => {
                 if let Some(list) = self.ready.take() {

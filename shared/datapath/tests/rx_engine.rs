@@ -41,8 +41,16 @@ impl Rig {
         let regions = (0..buffers)
             .map(|_| arena.allocate(BUFFER, 128).unwrap())
             .collect();
-        let engine =
-            RxEngine::new(ring, regions, HeapNblAllocator, RxConfig { low_water }).unwrap();
+        let engine = RxEngine::new(
+            ring,
+            regions,
+            HeapNblAllocator,
+            RxConfig {
+                low_water,
+                ..RxConfig::default()
+            },
+        )
+        .unwrap();
         Self {
             engine,
             arena,
