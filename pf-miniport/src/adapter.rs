@@ -24,15 +24,16 @@ use ndis::miniport::{
     MiniportDriver,
 };
 use ndis::nbl::NblChain;
+use ndis::offload::{OFFLOAD_OIDS, OffloadState};
 use ndis::oid::OidRequest;
 use ndis::sync::SpinLock;
 use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
 
-use crate::capabilities::{MAX_VFS, PfCapabilities, pf_capabilities};
+use crate::capabilities::{MAX_VFS, PF_OFFLOAD, PfCapabilities, pf_capabilities};
 use crate::hardware::{MacChoice, PfHardware, PfShared, bring_up};
 use crate::keywords::{
-    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, requested_vfs, select_features,
+    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_offloads, requested_vfs, select_features,
 };
 
 /// Driver version reported in `OID_GEN_VENDOR_DRIVER_VERSION` (major.minor).
@@ -40,8 +41,26 @@ pub const DRIVER_VERSION: (u8, u8) = (0, 1);
 
 /// The OIDs this adapter answers: the list given to NDIS as `SupportedOidList`.
 pub fn supported_oids() -> &'static [NDIS_OID] {
-    GENERAL_OIDS
+    &PF_OIDS
 }
+
+const fn concat_oids<const N: usize>(a: &[NDIS_OID], b: &[NDIS_OID]) -> [NDIS_OID; N] {
+    let mut out = [0; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i - a.len() < b.len() {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
+}
+
+/// General OIDs, then the task-offload OIDs (`ndis::offload`).
+static PF_OIDS: [NDIS_OID; GENERAL_OIDS.len() + OFFLOAD_OIDS.len()] =
+    concat_oids(GENERAL_OIDS, OFFLOAD_OIDS);
 
 /// The PF miniport driver.
 pub struct PfDriver;
@@ -56,6 +75,8 @@ pub struct PfAdapter {
     features: FeatureSelection,
     num_vfs: u32,
     capabilities: Box<PfCapabilities>,
+    /// Task offloads: current configuration (keywords, then OID_TCP_OFFLOAD_PARAMETERS).
+    offload: OffloadState,
 }
 
 impl PfAdapter {
@@ -100,6 +121,12 @@ impl PfAdapter {
     pub fn capabilities(&self) -> &PfCapabilities {
         &self.capabilities
     }
+
+    /// The task-offload state (current configuration, encapsulation).
+    #[must_use]
+    pub fn offload(&self) -> &OffloadState {
+        &self.offload
+    }
 }
 
 impl MiniportDriver for PfDriver {
@@ -136,7 +163,8 @@ impl MiniportDriver for PfDriver {
 
         // 2. Keywords, with the precedence rules.
         let mut moderation_rejected: Vec<(u32, u32)> = Vec::new();
-        let (features, num_vfs, link_settings, network_address, moderation) = {
+        let mut offload_rejected: Vec<(u32, u32)> = Vec::new();
+        let (features, num_vfs, link_settings, network_address, moderation, offloads) = {
             let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
             let num_vfs = if features.sriov {
@@ -153,12 +181,16 @@ impl MiniportDriver for PfDriver {
             let moderation = crate::datapath::read_moderation(&mut keywords, |site, value| {
                 moderation_rejected.push((site, value));
             });
+            let offloads = read_offloads(&mut keywords, |site, value| {
+                offload_rejected.push((site, value));
+            });
             (
                 features,
                 num_vfs,
                 link_settings,
                 network_address,
                 moderation,
+                offloads,
             )
         };
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
@@ -194,7 +226,7 @@ impl MiniportDriver for PfDriver {
             error.status()
         })?;
         mac.log_fallbacks(&hardware.shared.core);
-        for (site, value) in moderation_rejected {
+        for (site, value) in moderation_rejected.into_iter().chain(offload_rejected) {
             // An invalid keyword value is replaced by the default and reported.
             hardware.shared.core.log_event(
                 ndis::event_log::EventCode::INVALID_VALUE_FROM_ADAPTER,
@@ -214,6 +246,12 @@ impl MiniportDriver for PfDriver {
             )),
         })?;
 
+        // 5. Offload attributes: current = keywords, hardware = everything igb can do. The
+        // engine starts with the same set (no traffic runs before MiniportRestart).
+        let offload = OffloadState::new(PF_OFFLOAD, offloads);
+        ndis::offload::set_offload_attributes(context, &offload.current(), offload.hardware())?;
+        hardware.shared.datapath.set_offloads(offload.effective());
+
         *slot = Some(Box::new(PfAdapter {
             hardware: SpinLock::new(Some(hardware)),
             generation,
@@ -222,6 +260,7 @@ impl MiniportDriver for PfDriver {
             mac,
             link_settings,
             capabilities,
+            offload,
         }));
         Ok(())
     }
@@ -279,7 +318,13 @@ impl MiniportAdapter for PfAdapter {
         if request.oid() == OID_GEN_STATISTICS {
             shared.refresh_statistics();
         }
-        let result = match shared.core.general_oid(request) {
+        // Task offloads (ndis::offload): the engine takes the new set before NDIS is told.
+        let offload = self.offload.oid_request(
+            request,
+            |change| shared.datapath.set_offloads(change.effective),
+            |current| ndis::offload::indicate_current_config(shared.core.handle, current),
+        );
+        let result = match offload.or_else(|| shared.core.general_oid(request)) {
             Some(result) => result,
             // Not in SupportedOidList: refused, never half-handled.
             None => Err(NdisError::NOT_SUPPORTED),

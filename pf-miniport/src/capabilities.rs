@@ -1,4 +1,5 @@
-//! The PF's hardware-assist capabilities: SR-IOV, NIC switch and receive filtering.
+//! The PF's hardware-assist capabilities: SR-IOV, NIC switch and receive filtering; and its
+//! task offloads ([`PF_OFFLOAD`], reported with the offload attributes).
 //!
 //! Hardware capabilities are reported whatever the keywords say; current capabilities only for
 //! the feature that is enabled (N/miniportinitializeex-guidelines-for-pf-miniport-drivers.md).
@@ -11,6 +12,12 @@ use igb::ids::Generation;
 use ndis_abi::*;
 
 use crate::keywords::FeatureSelection;
+
+/// The task offloads of the PF's queues: the igb silicon's ([`igb_datapath::offload::IGB_OFFLOAD`]:
+/// IPv4 header, TCP and UDP checksums over IPv4 and IPv6 both ways, LSOv2 IPv4/IPv6; no LSOv1,
+/// USO, RSC, IPsec or encapsulated-packet offload). Reported as `HardwareOffloadCapabilities`
+/// whatever the keywords say.
+pub const PF_OFFLOAD: ndis::offload::OffloadHardware = igb_datapath::offload::IGB_OFFLOAD;
 
 /// igb pools: 8 on 82576 and I350 (igb-hardware.md §2.2). VF n owns pool n; the PF takes the
 /// pool after the last VF, so at most 7 VFs.

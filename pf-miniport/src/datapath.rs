@@ -550,6 +550,12 @@ impl PfDataPath {
             .store(core::ptr::from_ref(self) as usize, Ordering::Release);
     }
 
+    /// The task offloads the engines perform from now on (`ndis::offload`; both locks briefly).
+    pub fn set_offloads(&self, offloads: ndis::offload::OffloadConfig) {
+        self.tx.lock().set_offloads(offloads);
+        self.rx.lock().set_offloads(offloads);
+    }
+
     /// Counters.
     pub fn counters(&self) -> DataPathCounters {
         let (tx, tx_held) = {

@@ -12,6 +12,7 @@
 //! `*RSS` default to enabled, as the INF declares them.
 
 use ndis::config::{KeywordSource, read_flag};
+use ndis::offload::OffloadConfig;
 
 /// `*SriovPreferred`.
 pub const SRIOV_PREFERRED: &str = "*SriovPreferred";
@@ -31,6 +32,18 @@ pub const SPEED_DUPLEX: &str = "*SpeedDuplex";
 pub const FLOW_CONTROL: &str = "*FlowControl";
 /// `*NumVFs` (under `NicSwitches\0`; the emulator and NDIS expose it by that name).
 pub const NUM_VFS: &str = "*NumVFs";
+
+/// The task-offload keywords (`*IPChecksumOffloadIPv4`, `*TCP/UDPChecksumOffloadIPv4/6`,
+/// `*LsoV2IPv4/6`; N/using-registry-values-to-enable-and-disable-task-offloading.md) against
+/// [`crate::capabilities::PF_OFFLOAD`]. Absent keywords take the INF default (checksums 3,
+/// LSOv2 1); an invalid value is passed to `rejected(site, value)` for the event log and
+/// replaced by that default.
+pub fn read_offloads<S: KeywordSource + ?Sized>(
+    source: &mut S,
+    rejected: impl FnMut(u32, u32),
+) -> OffloadConfig {
+    OffloadConfig::from_keywords(source, &crate::capabilities::PF_OFFLOAD, rejected)
+}
 
 /// Which hardware-assist feature the adapter runs with, after the precedence rules.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
@@ -169,6 +182,27 @@ mod tests {
         assert_eq!(selection.describe(), "RSS");
         assert!(!registry.was_read(SRIOV));
         assert!(!registry.was_read(VMQ));
+    }
+
+    #[test]
+    fn offload_keywords_are_read_and_bad_values_reported() {
+        use ndis::offload::{Directions, TCP_CHECKSUM_OFFLOAD_IPV4, UDP_CHECKSUM_OFFLOAD_IPV6};
+        let mut registry = Registry::new(&[
+            (TCP_CHECKSUM_OFFLOAD_IPV4, 1),
+            (UDP_CHECKSUM_OFFLOAD_IPV6, 9),
+        ]);
+        let mut rejected = Vec::new();
+        let config = read_offloads(&mut registry, |site, value| rejected.push((site, value)));
+        assert_eq!(
+            config.tcp_ipv4,
+            Directions {
+                tx: true,
+                rx: false
+            }
+        );
+        assert_eq!(config.udp_ipv6, Directions::BOTH);
+        assert_eq!(rejected, [(ndis::offload::KEYWORD_SITE_BASE + 4, 9)]);
+        assert!(registry.was_read("*LsoV2IPv6"));
     }
 
     #[test]

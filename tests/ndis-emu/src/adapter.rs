@@ -128,6 +128,11 @@ pub struct Attributes {
     pub hardware_assist: Option<HardwareAssistAttributes>,
     /// Offload attributes were set.
     pub offload: bool,
+    /// The offload attributes' `DefaultOffloadConfiguration` (`Header.Size` bytes copied, the
+    /// rest zero), if the pointer was not NULL.
+    pub offload_default: Option<NDIS_OFFLOAD>,
+    /// The offload attributes' `HardwareOffloadCapabilities`, as above.
+    pub offload_hardware: Option<NDIS_OFFLOAD>,
     /// `MiniportAddDeviceContext` from the add-device registration attributes.
     pub add_device_context: Option<usize>,
     /// The `Header.Type`s in the order they were set.

@@ -477,7 +477,14 @@ pub unsafe extern "system" fn NdisMSetMiniportAttributes(
                     {
                         return bad_header("offload attributes");
                     }
+                    let offloads = (header.Type
+                        == NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_OFFLOAD_ATTRIBUTES)
+                        .then(|| offload_structures(ptr.cast()));
                     let mut inner = adapter.lock();
+                    if let Some((default, hardware)) = offloads {
+                        inner.attrs.offload_default = default;
+                        inner.attrs.offload_hardware = hardware;
+                    }
                     inner.attrs.offload |=
                         header.Type == NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_OFFLOAD_ATTRIBUTES;
                     inner.attrs.order.push(header.Type);
@@ -493,6 +500,28 @@ pub unsafe extern "system" fn NdisMSetMiniportAttributes(
             }
         }
     })
+}
+
+/// Copies the two `NDIS_OFFLOAD`s of checked offload attributes (each `Header.Size` bytes at
+/// most, the rest zero).
+fn offload_structures(
+    ptr: *mut NDIS_MINIPORT_ADAPTER_OFFLOAD_ATTRIBUTES,
+) -> (Option<NDIS_OFFLOAD>, Option<NDIS_OFFLOAD>) {
+    // SAFETY: the header was checked: a revision-1 offload attributes structure.
+    let a = unsafe { raw::read(ptr) };
+    let copy = |p: *mut NDIS_OFFLOAD| {
+        (!p.is_null()).then(|| {
+            // SAFETY: a non-NULL NDIS_OFFLOAD the driver passes in its attributes; its header
+            // says how many bytes it filled in.
+            let header = unsafe { raw::read(p.cast::<NDIS_OBJECT_HEADER>()) };
+            // SAFETY: as above, `Header.Size` bytes (bounded by the structure's size).
+            unsafe { raw::read_prefix(p, usize::from(header.Size)) }
+        })
+    };
+    (
+        copy(a.DefaultOffloadConfiguration),
+        copy(a.HardwareOffloadCapabilities),
+    )
 }
 
 fn hardware_assist(
