@@ -65,6 +65,10 @@ struct Tally {
     /// Rx-vector wake-ups that delivered frames while no PF message was pending: Rx
     /// interrupts QEMU's mailbox quirk cannot have produced.
     rx_interrupts_with_frames: u64,
+    /// Exchange iterations by (Rx interrupt seen, frames received, PF message pending).
+    wakeups: std::collections::BTreeMap<(bool, bool, bool), u32>,
+    /// poll_events errors taken as "PF resetting".
+    retryable_poll_errors: u32,
     arp_replies: u32,
     echo_replies: u32,
     echo_mismatches: u32,
@@ -130,7 +134,8 @@ pub fn run(args: &VfArgs) -> Result<(), String> {
          VFGPTC+={} VFGPRC+={} | \
          ring rx bad-writebacks={} tx bad-writebacks={} | interrupts rx={} (with frames {}) tx={} \
          mailbox={} | \
-         arp replies={} echo replies={} mismatched={} | link stats {:?}",
+         arp replies={} echo replies={} mismatched={} | link stats {:?} | \
+         wake-ups (rx irq, frames, pf message) {:?}, retryable poll errors {}",
         port_counters.sent,
         port_counters.send_completions,
         port_counters.received,
@@ -146,6 +151,8 @@ pub fn run(args: &VfArgs) -> Result<(), String> {
         vf.tally.echo_replies,
         vf.tally.echo_mismatches,
         vf.device.link().stats(),
+        vf.tally.wakeups,
+        vf.tally.retryable_poll_errors,
     );
     // The hardware's own counters must agree that the frames crossed (these registers are
     // the device's, not ours). Only the last round's frames are counted when a PF reset
@@ -297,7 +304,19 @@ impl<'a> Vf<'a> {
                     .map_err(|error| format!("send: {error:?}"))?;
                 last_send = Some(Instant::now());
             }
-            let rx_interrupts = self.take_interrupts(Duration::from_millis(20))?;
+            // Wait for the Rx interrupt until the next retransmit is due, not a fixed slice:
+            // with a round trip longer than the slice, every interrupt landed just after its
+            // wait gave up, the ring poll found the frame without it, and the stale interrupt
+            // was taken on the next exchange before its reply came (CI: `interrupts rx=10
+            // (with frames 0)`, no PF message pending).
+            let until_retransmit = last_send.map_or(Duration::ZERO, |at| {
+                RETRANSMIT_EVERY.saturating_sub(at.elapsed())
+            });
+            let until_timeout = EXCHANGE_TIMEOUT.saturating_sub(start.elapsed());
+            let wait = until_retransmit
+                .min(until_timeout)
+                .max(Duration::from_millis(1));
+            let rx_interrupts = self.take_interrupts(wait)?;
             // Not consumed: VfLink still sees the message (PFSTS is cached, §5.1).
             let pf_message = self
                 .device
@@ -315,18 +334,27 @@ impl<'a> Vf<'a> {
                     }
                 }
             });
+            *self
+                .tally
+                .wakeups
+                .entry((rx_interrupts > 0, received > 0, pf_message))
+                .or_default() += 1;
             if rx_interrupts > 0 && received > 0 && !pf_message {
                 self.tally.rx_interrupts_with_frames += 1;
             }
-            if found.is_some() {
-                return Ok(found);
-            }
             if pf_message {
-                // Served as a driver's mailbox work would. Left pending, a message makes every
+                // Served as a driver's mailbox work would, before anything else, and also when
+                // this wake-up brought the awaited reply. Left pending, a message makes every
                 // later Rx interrupt look like a mailbox one (QEMU raises both on the Rx
                 // vector) and none counts: Linux igb pings every VF when its link comes up,
-                // which can land just after our handshake (seen: `pings: 0`, `with frames 0`).
+                // which can land just after our handshake. Serving it only on wake-ups that
+                // found nothing left it pending for the whole scenario whenever every reply
+                // came on the first wake-up (CI: `pings: 0`, `with frames 0`, every wake-up
+                // with a PF message pending).
                 self.serve_pf_messages()?;
+            }
+            if found.is_some() {
+                return Ok(found);
             }
         }
         Ok(None)
@@ -414,7 +442,10 @@ impl<'a> Vf<'a> {
             }
             Ok(_) => Ok(()),
             // The PF is resetting: the next poll finishes the handshake.
-            Err(error) if VfHandshakePolicy::is_retryable(&error) => Ok(()),
+            Err(error) if VfHandshakePolicy::is_retryable(&error) => {
+                self.tally.retryable_poll_errors += 1;
+                Ok(())
+            }
             Err(error) => Err(format!("PF message: {error:?}")),
         }
     }
