@@ -213,10 +213,9 @@ impl MiniportDriver for PfDriver {
                 identity.permanent_address = mac.permanent;
                 identity.current_address = mac.current;
                 context.set_general_attributes(
-                    &identity,
-                    link,
-                    &oids,
-                    capabilities.rss.as_mut(),
+                    &identity, link, &oids,
+                    // Never reported: see `crate::capabilities` (RSS is not implemented).
+                    None,
                 )?;
                 Ok(AdapterCore::new(context.adapter(), identity, link))
             },
@@ -226,6 +225,13 @@ impl MiniportDriver for PfDriver {
             error.status()
         })?;
         mac.log_fallbacks(&hardware.shared.core);
+        if features.rss {
+            hardware.shared.core.log_event(
+                ndis::event_log::EventCode::UNSUPPORTED_CONFIGURATION,
+                crate::hardware::event_site::RSS_UNAVAILABLE,
+                &[],
+            );
+        }
         for (site, value) in moderation_rejected.into_iter().chain(offload_rejected) {
             // An invalid keyword value is replaced by the default and reported.
             hardware.shared.core.log_event(

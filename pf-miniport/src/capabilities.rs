@@ -7,6 +7,12 @@
 //! valid header with zeroed capabilities. That satisfies both the structure page (no mixing of
 //! NULL and non-NULL Hardware/Current pointers; SR-IOV pointers require NIC switch pointers) and
 //! the conceptual pages (nothing current when `*SRIOV` = 0) — requirements doc §6 item 2.
+//!
+//! RSS is never reported. The PF's data path runs one receive queue, and NDIS RSS
+//! capabilities promise queues, an indirection table and hash values in the NBLs that nothing
+//! would program (issue 12: "if RSS is not implemented, it is not reported"). When the
+//! keywords select RSS (`*RSS` on and no SR-IOV/VMQ preference) the adapter logs
+//! `UNSUPPORTED_CONFIGURATION` and runs without it (`crate::hardware::event_site::RSS_UNAVAILABLE`).
 
 use igb::ids::Generation;
 use ndis_abi::*;
@@ -67,8 +73,6 @@ pub struct PfCapabilities {
     pub hardware_receive_filter: NDIS_RECEIVE_FILTER_CAPABILITIES,
     /// `CurrentReceiveFilterCapabilities`.
     pub current_receive_filter: NDIS_RECEIVE_FILTER_CAPABILITIES,
-    /// RSS capabilities (general attributes), reported only when RSS is the selected feature.
-    pub rss: Option<NDIS_RECEIVE_SCALE_CAPABILITIES>,
 }
 
 fn sriov_header() -> NDIS_OBJECT_HEADER {
@@ -191,25 +195,6 @@ pub fn pf_capabilities(
         selection.vlan_filtering,
     );
 
-    let rss = selection.rss.then(|| {
-        let mut caps = NDIS_RECEIVE_SCALE_CAPABILITIES::zeroed();
-        caps.Header = NDIS_OBJECT_HEADER::new(
-            NDIS_OBJECT_TYPE_RSS_CAPABILITIES,
-            NDIS_RECEIVE_SCALE_CAPABILITIES_REVISION_2,
-            NDIS_SIZEOF_RECEIVE_SCALE_CAPABILITIES_REVISION_2,
-        );
-        caps.CapabilitiesFlags = NDIS_RSS_CAPS_MESSAGE_SIGNALED_INTERRUPTS
-            | NDIS_RSS_CAPS_CLASSIFICATION_AT_DPC
-            | NDIS_RSS_CAPS_USING_MSI_X
-            | NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV4
-            | NDIS_RSS_CAPS_HASH_TYPE_TCP_IPV6;
-        // 82576 RSS spreads over up to 16 queues outside VMDq mode, I350 over 8.
-        caps.NumberOfReceiveQueues = limits.queue_pairs;
-        caps.NumberOfInterruptMessages = limits.queue_pairs.min(8);
-        caps.NumberOfIndirectionTableEntries = 128;
-        caps
-    });
-
     PfCapabilities {
         hardware_sriov,
         current_sriov,
@@ -217,7 +202,6 @@ pub fn pf_capabilities(
         current_nic_switch,
         hardware_receive_filter,
         current_receive_filter,
-        rss,
     }
 }
 
@@ -249,6 +233,18 @@ mod tests {
         vmq: Option<u32>,
         rss: Option<u32>,
     ) -> PfCapabilities {
+        let selection = selection_of(sriov_preferred, rss_or_vmq, sriov, vmq, rss);
+        pf_capabilities(Generation::I82576, selection, MAX_VFS)
+    }
+
+    /// The feature selection of one row.
+    fn selection_of(
+        sriov_preferred: Option<u32>,
+        rss_or_vmq: Option<u32>,
+        sriov: Option<u32>,
+        vmq: Option<u32>,
+        rss: Option<u32>,
+    ) -> FeatureSelection {
         let mut values = BTreeMap::new();
         for (name, value) in [
             (keywords::SRIOV_PREFERRED, sriov_preferred),
@@ -261,8 +257,7 @@ mod tests {
                 values.insert(name.to_string(), value);
             }
         }
-        let selection = select_features(&mut Registry(values));
-        pf_capabilities(Generation::I82576, selection, MAX_VFS)
+        select_features(&mut Registry(values))
     }
 
     fn sriov_on(caps: &PfCapabilities) -> bool {
@@ -308,7 +303,6 @@ mod tests {
             caps.current_receive_filter.NumQueues, 0,
             "NumQueues must be 0 with SR-IOV"
         );
-        assert!(caps.rss.is_none());
     }
 
     #[test]
@@ -321,7 +315,6 @@ mod tests {
             caps.current_receive_filter.NumQueues > 0,
             "VMQ needs queues"
         );
-        assert!(caps.rss.is_none());
     }
 
     #[test]
@@ -332,7 +325,7 @@ mod tests {
             assert!(!sriov_on(&caps));
             assert!(!vmq_filters_on(&caps));
             assert!(
-                caps.rss.is_none(),
+                !selection_of(Some(1), rss_or_vmq, Some(0), Some(0), Some(1)).rss,
                 "RSS keywords are not read when SR-IOV is preferred"
             );
         }
@@ -344,7 +337,6 @@ mod tests {
         assert_hardware_always(&caps);
         assert!(!sriov_on(&caps), "*SRIOV is not read when VMQ is preferred");
         assert!(vmq_filters_on(&caps));
-        assert!(caps.rss.is_none());
     }
 
     #[test]
@@ -353,16 +345,16 @@ mod tests {
         assert_hardware_always(&caps);
         assert!(!sriov_on(&caps));
         assert!(!vmq_filters_on(&caps));
-        assert!(caps.rss.is_none());
     }
 
     #[test]
-    fn row6_rss_preferred_with_rss_gives_rss() {
+    fn row6_rss_preferred_with_rss_selects_rss_but_reports_none() {
         let caps = row(None, None, Some(1), Some(1), Some(1));
         assert_hardware_always(&caps);
         assert!(!sriov_on(&caps));
         assert!(!vmq_filters_on(&caps));
-        assert!(caps.rss.is_some());
+        // Selected, but not reported: see `pf_capabilities` (RSS is not implemented).
+        assert!(selection_of(None, None, Some(1), Some(1), Some(1)).rss);
     }
 
     #[test]
@@ -371,7 +363,6 @@ mod tests {
         assert_hardware_always(&caps);
         assert!(!sriov_on(&caps));
         assert!(!vmq_filters_on(&caps));
-        assert!(caps.rss.is_none());
     }
 
     #[test]

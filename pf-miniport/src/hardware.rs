@@ -188,6 +188,9 @@ pub mod event_site {
     pub const PHY_NOT_ANSWERING: u32 = 0x0001_0003;
     /// Initialization failed (data: [`super::BringUpError::code`]).
     pub const INIT_FAILED: u32 = 0x0001_0004;
+    /// The keywords selected RSS, which this driver does not implement: RSS capabilities are
+    /// not reported and receives use the default queue (no data).
+    pub const RSS_UNAVAILABLE: u32 = 0x0001_0005;
 }
 
 impl MacChoice {
