@@ -358,7 +358,7 @@ impl MiniportAdapter for PfAdapter {
 
     fn return_net_buffer_lists(&self, chain: NblChain, _flags: ULONG) {
         if let Some(shared) = self.shared() {
-            shared.datapath.return_nbls(chain);
+            shared.datapath.return_nbls(chain, &shared.core);
         }
         // After halt NDIS holds nothing of ours (halt waited for every return).
     }
@@ -377,7 +377,7 @@ impl MiniportAdapter for PfAdapter {
                     .core
                     .indicate_link(ndis::ethernet::LinkState::DISCONNECTED);
                 // Every send the engine holds completes now with ADAPTER_REMOVED.
-                shared.datapath.on_removed();
+                shared.datapath.on_removed(&shared.core);
             }
         }
     }

@@ -22,10 +22,9 @@ extern crate alloc;
 use alloc::boxed::Box;
 use alloc::sync::Arc;
 use alloc::vec::Vec;
-use core::ptr::NonNull;
 use core::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use hw_platform::{DmaAddr, DmaAllocator, MsixVector};
+use hw_platform::{DmaAllocator, MsixVector};
 use igb::ids::Generation;
 use igb::interrupts::QueueDirection;
 use igb::pf_queue::{mask_queue_vector, route_queue_vector, unmask_queue_vector};
@@ -36,20 +35,19 @@ use igb::regs::pf;
 use igb::regs::{PfBar, PfRegisters};
 use igb::ring::{MmioDoorbell, RING_ALIGN, RxRing, TxRing, ring_bytes};
 use igb_datapath::{
-    DpcBudget, DpcNext, MapOutcome, ModerationSetting, RxConfig, RxEngine, TxConfig, TxEngine,
-    TxMapper, eitr_value,
+    DpcBudget, DpcNext, ModerationSetting, RxConfig, RxEngine, TxConfig, TxEngine, eitr_value,
 };
+use ndis::NblChain;
 use ndis::adapter::AdapterHandle;
 use ndis::config::KeywordSource;
-use ndis::dma::{ScatterGatherDma, SgList, SgListHandler, SharedMemory};
+use ndis::dma::{ScatterGatherDma, SgList, SharedMemory};
 use ndis::event_log::EventCode;
 use ndis::interrupt::DpcContext;
-use ndis::lifecycle::{AdapterState, Lifecycle};
-use ndis::nbl_info::{complete_send_chain, indicate_receive_chain};
-use ndis::receive::{NblAllocator, NdisReceivePool, RawReceiveNbl};
+use ndis::lifecycle::AdapterState;
+use ndis::receive::NdisReceivePool;
+use ndis::sg_mapper::{LateSgLists, SgMapper, SgMapperMonitor};
 use ndis::sync::SpinLock;
 use ndis::time::PassiveClock;
-use ndis::{NblChain, NetBufferData};
 use ndis_abi::*;
 
 use crate::hardware::PfIo;
@@ -120,190 +118,10 @@ pub fn read_moderation<S: KeywordSource + ?Sized>(
 }
 
 type Bell = MmioDoorbell<PfIo, PfBar>;
-/// The PF's transmit engine.
-pub type PfTxEngine = TxEngine<SharedMemory, PfMapper, Bell>;
-/// The PF's receive engine.
-pub type PfRxEngine = RxEngine<SharedMemory, PfReceivePool, Bell>;
-
-/// The receive NBL allocator: `NdisReceivePool`, plus `SourceHandle` = the adapter's handle on
-/// every NBL (N/receiving-network-data.md: a miniport's receive NBLs carry its
-/// MiniportAdapterHandle in `SourceHandle`; the shared pool does not set it yet).
-pub struct PfReceivePool {
-    pool: NdisReceivePool,
-    adapter: AdapterHandle,
-}
-
-impl NblAllocator for PfReceivePool {
-    fn allocate(&self, va: NonNull<u8>, len: u32) -> ndis::NdisResult<RawReceiveNbl> {
-        let nbl = self.pool.allocate(va, len)?;
-        let raw = nbl.nbl().as_ptr();
-        // SAFETY: the NBL was just allocated by the pool and is owned here; NDIS reads
-        // `SourceHandle` only once it is indicated.
-        unsafe { (*raw).SourceHandle = self.adapter.raw() };
-        Ok(nbl)
-    }
-
-    fn free(&self, nbl: RawReceiveNbl) {
-        self.pool.free(nbl);
-    }
-}
-
-/// Where a scatter/gather list goes when NDIS builds it (`MiniportProcessSGList`).
-#[derive(Debug)]
-enum SlotState {
-    /// No allocation is being made by the send path right now.
-    Idle,
-    /// The send path is inside `NdisMAllocateNetBufferSGList`: a list goes here.
-    InCall,
-    /// A list that arrived inside the call.
-    Arrived(SgList),
-}
-
-/// Routes `MiniportProcessSGList` calls: inside the allocate call (the send path holds the
-/// Tx queue lock, so the list goes into a small separate slot) or later (the callback takes
-/// the queue lock and hands the list to `TxEngine::sg_list_ready`).
-pub struct SgRouter {
-    slot: Box<SpinLock<SlotState>>,
-    /// The tag and NET_BUFFER of the allocation in progress or pending (one at a time: the
-    /// engine posts nothing while a list is owed).
-    pending: Box<SpinLock<Option<(u32, NetBufferData)>>>,
-    /// `&SpinLock<PfTxEngine>` (a boxed lock owned by [`PfDataPath`], which outlives the DMA
-    /// registration's callbacks), or 0 before the data path exists.
-    tx: AtomicUsize,
-    /// `&PfDataPath` once attached ([`PfDataPath::attach`]), for the pause check after a late
-    /// list; 0 before.
-    path: AtomicUsize,
-    adapter: AdapterHandle,
-    dma: Arc<ScatterGatherDma>,
-    late_lists: AtomicU64,
-    stray_lists: AtomicU64,
-}
-
-impl SgRouter {
-    fn route(&self, list: SgList) {
-        {
-            let mut slot = self.slot.lock();
-            if matches!(*slot, SlotState::InCall) {
-                *slot = SlotState::Arrived(list);
-                return;
-            }
-        }
-        // After the allocate call returned: the engine is waiting for this list.
-        self.late_lists.fetch_add(1, Ordering::Relaxed);
-        let pending = self.pending.lock().take();
-        let tx = self.tx.load(Ordering::Acquire) as *const SpinLock<PfTxEngine>;
-        // SAFETY: `tx` is 0 or the address of the data path's boxed Tx lock, which lives until
-        // after the DMA registration (and so every callback) is gone.
-        let tx = unsafe { tx.as_ref() };
-        let (Some(tx), Some((tag, nb))) = (tx, pending) else {
-            self.stray(list, None);
-            return;
-        };
-        let path = self.path.load(Ordering::Acquire) as *const PfDataPath;
-        // SAFETY: 0 or the attached data path, which lives in the adapter's shared state
-        // until after the DMA registration (and so every callback) is gone.
-        let path = unsafe { path.as_ref() };
-        if let Some(path) = path {
-            path.busy.fetch_add(1, Ordering::SeqCst);
-        }
-        let result = tx.lock().sg_list_ready(tag, list);
-        match result {
-            // SAFETY: the chain holds this adapter's send NBLs; the callback runs at DISPATCH.
-            Ok(done) => unsafe { complete_send_chain(self.adapter.raw(), done, true) },
-            Err(list) => self.stray(list, Some(nb)),
-        }
-        if let Some(path) = path {
-            path.busy.fetch_sub(1, Ordering::SeqCst);
-            // The list may have been the last thing a drained engine owed (pause).
-            path.complete_pause_if_drained();
-        }
-    }
-
-    fn stray(&self, list: SgList, nb: Option<NetBufferData>) {
-        self.stray_lists.fetch_add(1, Ordering::Relaxed);
-        if let Some(nb) = nb {
-            // SAFETY: the list was built for `nb` through this DMA object and nothing was
-            // posted from it.
-            unsafe { self.dma.free_net_buffer_sg_list(list, nb.as_non_null()) };
-        }
-        // Without its NET_BUFFER a list cannot be freed: it is leaked (counted), never used.
-    }
-}
-
-/// `MiniportProcessSGList` of the PF: `context` is the adapter's [`SgRouter`].
-pub struct PfSgLists;
-
-impl SgListHandler for PfSgLists {
-    fn sg_list_ready(list: SgList, context: usize) {
-        let router = context as *const SgRouter;
-        // SAFETY: the PF passes only its router's address as the allocation context; the
-        // router lives in the data path until after the DMA registration is dropped.
-        if let Some(router) = unsafe { router.as_ref() } {
-            router.route(list);
-        }
-    }
-}
-
-/// The real [`TxMapper`]: `NdisMAllocateNetBufferSGList` / `NdisMFreeNetBufferSGList`.
-pub struct PfMapper {
-    router: Arc<SgRouter>,
-}
-
-impl TxMapper for PfMapper {
-    type List = SgList;
-
-    fn map(&mut self, nb: &NetBufferData, tag: u32) -> Result<MapOutcome<SgList>, NDIS_STATUS> {
-        *self.router.pending.lock() = Some((tag, *nb));
-        *self.router.slot.lock() = SlotState::InCall;
-        let context = Arc::as_ptr(&self.router) as usize;
-        // SAFETY: the NET_BUFFER belongs to an NBL the engine owns until its list is freed; no
-        // preallocated list buffer is passed.
-        let result = unsafe {
-            self.router
-                .dma
-                .allocate_net_buffer_sg_list(nb.as_non_null(), context, None)
-        };
-        let arrived = core::mem::replace(&mut *self.router.slot.lock(), SlotState::Idle);
-        match (result, arrived) {
-            (Ok(()), SlotState::Arrived(list)) => {
-                *self.router.pending.lock() = None;
-                Ok(MapOutcome::Ready(list))
-            }
-            (Ok(()), _) => Ok(MapOutcome::Pending),
-            (Err(error), arrived) => {
-                *self.router.pending.lock() = None;
-                if let SlotState::Arrived(list) = arrived {
-                    // A list despite a failure status: give it back, never use it.
-                    // SAFETY: built for `nb` through this DMA object, unused.
-                    unsafe {
-                        self.router
-                            .dma
-                            .free_net_buffer_sg_list(list, nb.as_non_null())
-                    };
-                }
-                Err(error.status())
-            }
-        }
-    }
-
-    fn element_count(&self, list: &SgList) -> usize {
-        list.len()
-    }
-
-    fn element(&self, list: &SgList, index: usize) -> Option<(DmaAddr, u32)> {
-        list.element(index)
-    }
-
-    fn unmap(&mut self, list: SgList, nb: &NetBufferData) {
-        // SAFETY: the engine unmaps a list once, after the device completed (or never saw) it;
-        // it was built for `nb` through this DMA object.
-        unsafe {
-            self.router
-                .dma
-                .free_net_buffer_sg_list(list, nb.as_non_null())
-        };
-    }
-}
+/// The PF's transmit engine, mapping with NDIS's scatter/gather lists.
+pub type PfTxEngine = TxEngine<SharedMemory, SgMapper, Bell>;
+/// The PF's receive engine (NBLs from an NDIS pool, `SourceHandle` = the adapter).
+pub type PfRxEngine = RxEngine<SharedMemory, NdisReceivePool, Bell>;
 
 /// Why the data path could not be built.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -355,7 +173,7 @@ pub struct DataPathCounters {
 pub struct PfDataPath {
     tx: Box<SpinLock<PfTxEngine>>,
     rx: Box<SpinLock<PfRxEngine>>,
-    router: Arc<SgRouter>,
+    sg_lists: SgMapperMonitor,
     regs: PfRegisters<PfIo>,
     generation: Generation,
     adapter: AdapterHandle,
@@ -366,9 +184,6 @@ pub struct PfDataPath {
     rx_stopped: AtomicBool,
     /// The device is gone or the queues are stopped: nothing is posted or polled.
     stopped: AtomicBool,
-    /// `&Lifecycle` of the adapter (set by [`Self::attach`]): a pause completed later moves
-    /// it to Paused before `NdisMPauseComplete`.
-    lifecycle: AtomicUsize,
     /// Calls in progress that may hand NBLs back to NDIS (send, DPC, removal): a pause
     /// completes only when none is (an NBL taken out of an engine is not yet completed).
     busy: AtomicUsize,
@@ -430,16 +245,7 @@ impl PfDataPath {
                     .map_err(|_| DataPathError::Resources)?,
             );
         }
-        let router = Arc::new(SgRouter {
-            slot: SpinLock::new(SlotState::Idle),
-            pending: SpinLock::new(None),
-            tx: AtomicUsize::new(0),
-            path: AtomicUsize::new(0),
-            adapter,
-            dma,
-            late_lists: AtomicU64::new(0),
-            stray_lists: AtomicU64::new(0),
-        });
+        let (mapper, sg_lists) = SgMapper::new(dma);
 
         // 82576 datasheet 4.5.9 / 4.5.10: queue programmed and enabled before buffers are
         // posted (the tail stays 0 until RxEngine::new writes it once).
@@ -472,7 +278,7 @@ impl PfDataPath {
             let _ = disable_tx_queue(regs, &tx_queue, &clock);
         };
         let pool = match NdisReceivePool::new(adapter) {
-            Ok(pool) => PfReceivePool { pool, adapter },
+            Ok(pool) => pool,
             Err(_) => {
                 stop_queues(&regs);
                 return Err(DataPathError::Resources);
@@ -485,9 +291,6 @@ impl PfDataPath {
                 return Err(DataPathError::Resources);
             }
         };
-        let mapper = PfMapper {
-            router: Arc::clone(&router),
-        };
         let tx = match TxEngine::new(tx_ring, bounce, mapper, tx_config) {
             Ok(tx) => tx,
             Err(_) => {
@@ -495,13 +298,10 @@ impl PfDataPath {
                 return Err(DataPathError::Resources);
             }
         };
-        let tx = SpinLock::new(tx);
-        let tx_address: *const SpinLock<PfTxEngine> = &*tx;
-        router.tx.store(tx_address as usize, Ordering::Release);
         let path = Self {
-            tx,
+            tx: SpinLock::new(tx),
             rx: SpinLock::new(rx),
-            router,
+            sg_lists,
             regs,
             generation,
             adapter,
@@ -510,7 +310,6 @@ impl PfDataPath {
             rx_stopped: AtomicBool::new(true),
             stopped: AtomicBool::new(false),
             busy: AtomicUsize::new(0),
-            lifecycle: AtomicUsize::new(0),
             dpc_passes: AtomicU64::new(0),
             dpc_requeues: AtomicU64::new(0),
             pauses_completed_later: AtomicU64::new(0),
@@ -539,15 +338,31 @@ impl PfDataPath {
         Ok(())
     }
 
-    /// Ties the data path to its final place: the adapter state it lives in (`lifecycle` is a
-    /// field of the same `Arc`, so it outlives every handler) and the router's late path.
-    /// Called once, right after the shared state is created, before any handler runs.
-    pub fn attach(&self, lifecycle: &Lifecycle) {
-        self.lifecycle
-            .store(core::ptr::from_ref(lifecycle) as usize, Ordering::Release);
-        self.router
-            .path
-            .store(core::ptr::from_ref(self) as usize, Ordering::Release);
+    /// Where scatter/gather lists that arrive after the allocate call go: `sink` (the adapter
+    /// state this data path lives in) calls [`Self::late_sg_list`]. Called once, right after
+    /// the shared state is created, before any send.
+    pub fn attach(&self, sink: alloc::sync::Weak<dyn LateSgLists>) {
+        self.sg_lists.set_late_sink(sink);
+    }
+
+    /// A list NDIS built after `NdisMAllocateNetBufferSGList` returned (DISPATCH): the Tx
+    /// engine takes it under its lock and posts what waited for it; what that completes is
+    /// completed now. The pass counts as busy, and may finish a pause it drained.
+    ///
+    /// # Errors
+    /// The list back when the engine owes nothing with `tag` (the router frees it).
+    pub fn late_sg_list(
+        &self,
+        tag: u32,
+        list: SgList,
+        core: &ndis::adapter::AdapterCore,
+    ) -> Result<(), SgList> {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+        let result = self.tx.lock().sg_list_ready(tag, list);
+        let result = result.map(|done| self.adapter.complete_sends(done, true));
+        self.busy.fetch_sub(1, Ordering::SeqCst);
+        self.complete_pause_if_drained(core);
+        result
     }
 
     /// The task offloads the engines perform from now on (`ndis::offload`; both locks briefly).
@@ -573,8 +388,8 @@ impl PfDataPath {
             tx_held,
             dpc_passes: self.dpc_passes.load(Ordering::Relaxed),
             dpc_requeues: self.dpc_requeues.load(Ordering::Relaxed),
-            late_sg_lists: self.router.late_lists.load(Ordering::Relaxed),
-            stray_sg_lists: self.router.stray_lists.load(Ordering::Relaxed),
+            late_sg_lists: self.sg_lists.late_lists(),
+            stray_sg_lists: self.sg_lists.stray_lists(),
             pauses_completed_later: self.pauses_completed_later.load(Ordering::Relaxed),
         }
     }
@@ -602,11 +417,10 @@ impl PfDataPath {
             core.refuse_sends(chain, send_flags);
         } else {
             let done = self.tx.lock().send(chain);
-            // SAFETY: the chain holds this adapter's send NBLs, each with its status set.
-            unsafe { complete_send_chain(self.adapter.raw(), done, dispatch) };
+            self.adapter.complete_sends(done, dispatch);
         }
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained();
+        self.complete_pause_if_drained(core);
     }
 
     fn complete_all(&self, mut chain: NblChain, status: NDIS_STATUS, dispatch: bool) {
@@ -615,17 +429,16 @@ impl PfDataPath {
             nbl.set_status(status);
             out.push_owned(nbl);
         }
-        // SAFETY: the chain holds this adapter's send NBLs, each with its status set.
-        unsafe { complete_send_chain(self.adapter.raw(), out, dispatch) };
+        self.adapter.complete_sends(out, dispatch);
     }
 
     /// `MiniportReturnNetBufferLists`: buffers back onto the ring; completes a pause waiting
     /// for them.
-    pub fn return_nbls(&self, chain: NblChain) {
+    pub fn return_nbls(&self, chain: NblChain, core: &ndis::adapter::AdapterCore) {
         let foreign = self.rx.lock().return_nbls(chain);
         // NDIS returns only what the miniport indicated; anything else is not ours to free.
         let _ = foreign;
-        self.complete_pause_if_drained();
+        self.complete_pause_if_drained(core);
     }
 
     /// Whether nothing is in flight: no send call inside, no send held, no SG list owed, no
@@ -673,20 +486,17 @@ impl PfDataPath {
         self.pause_pending.load(Ordering::Acquire)
     }
 
-    fn complete_pause_if_drained(&self) {
+    /// Completes a pending pause once nothing is in flight: Paused, then
+    /// `NdisMPauseComplete` (the one completion of the pause `MiniportPause` returned
+    /// PENDING for; `pause_pending` is taken by exactly one caller).
+    fn complete_pause_if_drained(&self, core: &ndis::adapter::AdapterCore) {
         if self.pause_pending.load(Ordering::Acquire)
             && self.drained()
             && self.pause_pending.swap(false, Ordering::AcqRel)
         {
             self.pauses_completed_later.fetch_add(1, Ordering::Relaxed);
-            let lifecycle = self.lifecycle.load(Ordering::Acquire) as *const Lifecycle;
-            // SAFETY: 0 or the lifecycle of the adapter state this data path lives in.
-            if let Some(lifecycle) = unsafe { lifecycle.as_ref() } {
-                lifecycle.set(AdapterState::Paused);
-            }
-            // SAFETY: the adapter's handle; a pause returned (or is about to return) PENDING
-            // and this is its one completion.
-            unsafe { NdisMPauseComplete(self.adapter.raw()) };
+            core.lifecycle.set(AdapterState::Paused);
+            self.adapter.pause_complete();
         }
     }
 
@@ -697,11 +507,16 @@ impl PfDataPath {
 
     /// The queue vector's DPC: Tx completions (one `NdisMSendNetBufferListsComplete`), one
     /// receive indication of at most the budget, then requeue or re-arm. Never waits.
-    pub fn dpc(&self, context: &mut DpcContext<'_>, removed: bool) {
+    pub fn dpc(
+        &self,
+        context: &mut DpcContext<'_>,
+        removed: bool,
+        core: &ndis::adapter::AdapterCore,
+    ) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         let next = self.dpc_pass(context, removed);
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained();
+        self.complete_pause_if_drained(core);
         match next {
             Some(DpcNext::Requeue) if context.requeue(MsixVector(QUEUE_VECTOR as u16)) => {
                 self.dpc_requeues.fetch_add(1, Ordering::Relaxed);
@@ -720,8 +535,8 @@ impl PfDataPath {
         }
         self.dpc_passes.fetch_add(1, Ordering::Relaxed);
         let (done, tx_more) = self.tx.lock().complete(self.budget.tx);
-        // SAFETY: this adapter's send NBLs with their status set; the DPC runs at DISPATCH.
-        unsafe { complete_send_chain(self.adapter.raw(), done, true) };
+        // The DPC runs at DISPATCH.
+        self.adapter.complete_sends(done, true);
 
         let mut rx_more = false;
         if !self.rx_stopped.load(Ordering::Acquire) {
@@ -730,11 +545,9 @@ impl PfDataPath {
             let indication = self.rx.lock().poll(budget);
             rx_more = indication.more;
             if !indication.chain.is_empty() {
-                // SAFETY: the chain's NBLs come from this adapter's receive pool, their
-                // buffers stay valid until returned.
-                let back = unsafe {
-                    indicate_receive_chain(self.adapter.raw(), indication.chain, indication.flags)
-                };
+                let back = self
+                    .adapter
+                    .indicate_receives(indication.chain, indication.flags);
                 if indication.flags & NDIS_RECEIVE_FLAGS_RESOURCES != 0 {
                     let foreign = self.rx.lock().return_nbls(back);
                     let _ = foreign;
@@ -749,15 +562,15 @@ impl PfDataPath {
 
     /// Surprise removal: the device is gone; every NBL the engine holds completes with
     /// `NDIS_STATUS_ADAPTER_REMOVED` now (no wait on the device), once.
-    pub fn on_removed(&self) {
+    pub fn on_removed(&self, core: &ndis::adapter::AdapterCore) {
         self.busy.fetch_add(1, Ordering::SeqCst);
         self.stopped.store(true, Ordering::SeqCst);
         self.rx_stopped.store(true, Ordering::Release);
         let done = self.tx.lock().drain_all(NDIS_STATUS_ADAPTER_REMOVED);
-        // SAFETY: this adapter's send NBLs with their status set (PnP runs at PASSIVE).
-        unsafe { complete_send_chain(self.adapter.raw(), done, false) };
+        // PnP runs at PASSIVE.
+        self.adapter.complete_sends(done, false);
         self.busy.fetch_sub(1, Ordering::SeqCst);
-        self.complete_pause_if_drained();
+        self.complete_pause_if_drained(core);
     }
 
     /// Halt, after the interrupt is deregistered: queues stopped (bounded waits, skipped when
@@ -777,8 +590,8 @@ impl PfDataPath {
             }
         }
         let done = self.tx.lock().drain_all(status);
-        // SAFETY: this adapter's send NBLs with their status set (halt runs at PASSIVE).
-        unsafe { complete_send_chain(self.adapter.raw(), done, false) };
+        // Halt runs at PASSIVE.
+        self.adapter.complete_sends(done, false);
         self.rx.lock().drain();
         // NDIS returns every indicated receive before MiniportHaltEx (and an owed SG list
         // arrives once NDIS finishes it): a bounded wait, then the caller leaks what is left.

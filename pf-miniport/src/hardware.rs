@@ -46,7 +46,7 @@ use igb::stats::PfStatsAccumulator;
 use igb_datapath::ModerationSetting;
 use ndis::adapter::AdapterCore;
 
-use crate::datapath::{PfDataPath, PfSgLists};
+use crate::datapath::PfDataPath;
 use ndis::dma::ScatterGatherDma;
 use ndis::ethernet::{DeviceStatistics, LinkState};
 use ndis::interrupt::{DpcContext, Interrupt, InterruptHandler, IsrOutcome};
@@ -292,6 +292,14 @@ pub struct PfShared {
     watchdog_ticks: AtomicU64,
 }
 
+/// Scatter/gather lists NDIS builds after the allocate call returned go to the data path,
+/// which needs the adapter core to finish a pause they drain.
+impl ndis::sg_mapper::LateSgLists for PfShared {
+    fn late_list(&self, tag: u32, list: ndis::dma::SgList) -> Result<(), ndis::dma::SgList> {
+        self.datapath.late_sg_list(tag, list, &self.core)
+    }
+}
+
 impl PfShared {
     /// The link as the hardware reports it now (STATUS, no wait).
     pub fn hardware_link(&self) -> Result<LinkStatus, PfInitError> {
@@ -484,7 +492,9 @@ impl InterruptHandler for PfInterrupts {
     fn dpc(&self, message: MsixVector, context: &mut DpcContext<'_>) {
         let shared = &self.shared;
         if crate::datapath::is_queue_vector(message) {
-            shared.datapath.dpc(context, shared.removal.is_gone());
+            shared
+                .datapath
+                .dpc(context, shared.removal.is_gone(), &shared.core);
             return;
         }
         if u32::from(message.0) != PF_VECTOR_OTHER || shared.removal.is_gone() {
@@ -622,7 +632,9 @@ pub fn bring_up(
     if context.message_count() == 0 {
         return Err(BringUpError::NoMsix);
     }
-    let dma = Arc::new(context.register_scatter_gather_dma::<PfSgLists>(MAX_SG_MAPPING)?);
+    let dma = Arc::new(
+        context.register_scatter_gather_dma::<ndis::sg_mapper::RoutedSgLists>(MAX_SG_MAPPING)?,
+    );
     let io: PfIo = Arc::new(context.map_io_space(bar)?);
 
     let regs = PfRegisters::new(Arc::clone(&io));
@@ -686,7 +698,10 @@ pub fn bring_up(
         service_runs: AtomicU64::new(0),
         watchdog_ticks: AtomicU64::new(0),
     });
-    shared.datapath.attach(&shared.core.lifecycle);
+    // Weak: the SG router must not keep the adapter state alive (it lives in the Tx engine,
+    // which lives in this state).
+    let late_sink: alloc::sync::Weak<PfShared> = Arc::downgrade(&shared);
+    shared.datapath.attach(late_sink);
     let handlers = (|| -> Result<_, BringUpError> {
         let service = Arc::new(WorkItem::allocate(
             context.adapter(),

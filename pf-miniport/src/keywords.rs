@@ -8,8 +8,10 @@
 //! 4. RSS preferred: read `*RSS`, not the VMQ or SR-IOV keywords.
 //!
 //! RSS never runs alongside SR-IOV or VMQ. `*SriovPreferred` and `*RssOrVmqPreference` are
-//! hidden keywords (absent from the INF, default 0); `*SRIOV`, `*VMQ`, `*VMQVlanFiltering` and
-//! `*RSS` default to enabled, as the INF declares them.
+//! hidden keywords (absent from the INF, default 0); `*SRIOV`, `*VMQ` and `*VMQVlanFiltering`
+//! default to enabled, as the INF declares them. `*RSS` is not in the INF (this driver does not
+//! implement RSS, `crate::capabilities`) and defaults to 0; an administrator who sets it to 1
+//! gets an event-log entry saying it is unavailable.
 
 use ndis::config::{KeywordSource, read_flag};
 use ndis::offload::OffloadConfig;
@@ -97,7 +99,7 @@ pub fn select_features<S: KeywordSource + ?Sized>(source: &mut S) -> FeatureSele
             vlan_filtering,
         }
     } else {
-        let rss = read_flag(source, RSS, true);
+        let rss = read_flag(source, RSS, false);
         FeatureSelection {
             sriov: false,
             vmq: false,

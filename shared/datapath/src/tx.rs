@@ -659,3 +659,29 @@ fn release<M: TxMapper>(token: TxToken<M::List>, bounce_free: &mut Vec<u16>, map
 fn nbl_total_payload(nbl: &OwnedNbl) -> usize {
     nbl.miniport_reserved(1).unwrap_or(0)
 }
+
+/// NDIS's own mapping: [`ndis::sg_mapper::SgMapper`] (`NdisMAllocateNetBufferSGList`, lists
+/// that arrive late go to its sink, which calls [`TxEngine::sg_list_ready`]). Both miniports
+/// use it.
+impl TxMapper for ndis::sg_mapper::SgMapper {
+    type List = ndis::dma::SgList;
+
+    fn map(&mut self, nb: &NetBufferData, tag: u32) -> Result<MapOutcome<Self::List>, NDIS_STATUS> {
+        Ok(match ndis::sg_mapper::SgMapper::map(self, nb, tag)? {
+            Some(list) => MapOutcome::Ready(list),
+            None => MapOutcome::Pending,
+        })
+    }
+
+    fn element_count(&self, list: &Self::List) -> usize {
+        list.len()
+    }
+
+    fn element(&self, list: &Self::List, index: usize) -> Option<(DmaAddr, u32)> {
+        list.element(index)
+    }
+
+    fn unmap(&mut self, list: Self::List, nb: &NetBufferData) {
+        ndis::sg_mapper::SgMapper::unmap(self, list, nb);
+    }
+}

@@ -27,8 +27,13 @@ unsafe impl Sync for AdapterHandle {}
 
 impl AdapterHandle {
     /// Wraps the handle NDIS passed to `MiniportInitializeEx`.
+    ///
+    /// # Safety
+    /// `handle` is the `MiniportAdapterHandle` NDIS passed to `MiniportInitializeEx` (or, in
+    /// tests, one the NDIS emulator issued), used only until `MiniportHaltEx` returns: the
+    /// safe methods below and [`crate::event_log::write_event`] pass it to NDIS as such.
     #[must_use]
-    pub const fn new(handle: NDIS_HANDLE) -> Self {
+    pub const unsafe fn new(handle: NDIS_HANDLE) -> Self {
         Self(handle)
     }
 
@@ -36,6 +41,36 @@ impl AdapterHandle {
     #[must_use]
     pub const fn raw(self) -> NDIS_HANDLE {
         self.0
+    }
+
+    /// Completes send NBLs with one `NdisMSendNetBufferListsComplete`, each NBL with the
+    /// status it carries. `dispatch_level`: the caller runs at DISPATCH (a DPC, a send with
+    /// `NDIS_SEND_FLAGS_DISPATCH_LEVEL`, an SG callback), which sets
+    /// `NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL`. `chain` holds NBLs NDIS sent to this adapter
+    /// (what a data-path engine hands back from its send path); an empty chain is a no-op.
+    pub fn complete_sends(self, chain: NblChain, dispatch_level: bool) {
+        // SAFETY: the handle is this adapter's (`new`'s contract); send chains come from this
+        // adapter's MiniportSendNetBufferLists, and completing hands each NBL back once.
+        unsafe { crate::nbl_info::complete_send_chain(self.0, chain, dispatch_level) };
+    }
+
+    /// Indicates receive NBLs with one `NdisMIndicateReceiveNetBufferLists` on the default
+    /// port. With `NDIS_RECEIVE_FLAGS_RESOURCES` in `flags` the NBLs are returned at once (the
+    /// chain given back); otherwise NDIS keeps them until `MiniportReturnNetBufferLists` and
+    /// the chain returned is empty. `chain` holds NBLs from this adapter's receive pool
+    /// ([`crate::receive::NdisReceivePool`]), whose buffers stay valid until they come back.
+    #[must_use]
+    pub fn indicate_receives(self, chain: NblChain, flags: ULONG) -> NblChain {
+        // SAFETY: the handle is this adapter's; receive chains are built from this adapter's
+        // receive pool over buffers the engine keeps until the NBLs are returned.
+        unsafe { crate::nbl_info::indicate_receive_chain(self.0, chain, flags) }
+    }
+
+    /// `NdisMPauseComplete`: completes the pause `MiniportPause` returned
+    /// `NDIS_STATUS_PENDING` for. Call once per pending pause, at <= DISPATCH.
+    pub fn pause_complete(self) {
+        // SAFETY: the handle is this adapter's; NDIS accepts the call at <= DISPATCH.
+        unsafe { NdisMPauseComplete(self.0) };
     }
 }
 

@@ -34,6 +34,7 @@ pub mod offload;
 pub mod oid;
 pub mod pci;
 pub mod receive;
+pub mod sg_mapper;
 pub mod status;
 pub mod sync;
 pub mod test_nbl;

@@ -304,7 +304,8 @@ unsafe extern "system" fn initialize_ex<D: MiniportDriver>(
     parameters: *mut NDIS_MINIPORT_INIT_PARAMETERS,
 ) -> NDIS_STATUS {
     let context = InitContext {
-        adapter: AdapterHandle::new(adapter_handle),
+        // SAFETY: the handle NDIS passed to MiniportInitializeEx for this adapter.
+        adapter: unsafe { AdapterHandle::new(adapter_handle) },
         parameters,
     };
     // The adapter is boxed inside an outer box so the context pointer is stable before the

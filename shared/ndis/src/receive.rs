@@ -127,6 +127,11 @@ impl NblAllocator for NdisReceivePool {
             unsafe { NdisFreeMdl(mdl.as_ptr()) };
             return Err(NdisError::RESOURCES);
         };
+        // A miniport's receive NBLs carry its MiniportAdapterHandle in `SourceHandle`
+        // (N/receiving-network-data.md, "SourceHandle ... the miniport adapter handle").
+        // SAFETY: the NBL was just allocated and is owned here; NDIS reads `SourceHandle`
+        // only once it is indicated.
+        unsafe { (*nbl.as_ptr()).SourceHandle = self.adapter.raw() };
         Ok(RawReceiveNbl {
             nbl,
             mdl,

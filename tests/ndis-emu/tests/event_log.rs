@@ -11,7 +11,8 @@ use ndis_abi::{NDIS_HANDLE, NDIS_STATUS_ADAPTER_NOT_FOUND, NdisHaltDeviceDisable
 use ndis_emu::{AdapterConfig, EventLogEntry};
 
 fn handle_of(adapter: &ndis_emu::EmuAdapter) -> AdapterHandle {
-    AdapterHandle::new(adapter.handle() as NDIS_HANDLE)
+    // SAFETY: the handle the emulator issued to this live adapter.
+    unsafe { AdapterHandle::new(adapter.handle() as NDIS_HANDLE) }
 }
 
 #[test]
