@@ -766,3 +766,75 @@ fn short_mdl_chains_bad_lso_and_overlong_write_backs_are_refused_and_nothing_is_
         assert_no_violations(&driver.unload());
     }
 }
+
+/// Hands over the lists the emulator deferred until `done` holds (bounded): each delivery
+/// lets the engine post what waited and ask for the next list, which is deferred again.
+fn deliver_lists_until(adapter: &EmuAdapter, mut done: impl FnMut() -> bool) -> usize {
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    let mut delivered = 0;
+    while !done() && std::time::Instant::now() < deadline {
+        delivered += adapter.deliver_deferred_sg_lists();
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    delivered
+}
+
+#[test]
+fn sg_lists_that_arrive_after_the_allocate_call_still_send_every_frame_in_order_and_hold_a_pause() {
+    // NDIS may build a list after NdisMAllocateNetBufferSGList returned (map registers short,
+    // N/ndis-scatter-gather-dma.md): the late MiniportProcessSGList path must post the frame,
+    // keep the order, and count as in flight for a pause.
+    for generation in GENERATIONS {
+        let driver = load();
+        let testbed = Testbed::new(generation);
+        let adapter = up(&driver, &testbed);
+        let _ = testbed.device().capture();
+        adapter.defer_sg_lists(true);
+        // Above the bounce threshold, so every frame is mapped with an SG list.
+        let frames: Vec<Vec<u8>> = (0..40).map(|n| frame_to_pf(1000 + n, n)).collect();
+        let refs: Vec<&[u8]> = frames.iter().map(Vec::as_slice).collect();
+        let ids = adapter.send(&refs);
+        assert_eq!(
+            adapter.deferred_sg_lists(),
+            1,
+            "{generation:?}: one list owed; the rest wait behind it"
+        );
+        let delivered = deliver_lists_until(&adapter, || adapter.outstanding_sends() == 0);
+        assert_eq!(
+            delivered,
+            frames.len(),
+            "{generation:?}: one late list per frame"
+        );
+        for completion in completions(&adapter, &ids, &format!("{generation:?}")) {
+            assert_eq!(completion.status, NDIS_STATUS_SUCCESS, "{generation:?}");
+        }
+        assert_eq!(
+            testbed.device().capture(),
+            frames,
+            "{generation:?}: wire order"
+        );
+
+        // A pause while a list is owed stays pending until the list arrived and its frame
+        // completed.
+        let ids = adapter.send(&refs[..1]);
+        assert_eq!(adapter.deferred_sg_lists(), 1);
+        std::thread::scope(|scope| {
+            let across = Across(&adapter);
+            let pausing = scope.spawn(move || across.get().pause());
+            std::thread::sleep(Duration::from_millis(300));
+            assert_eq!(
+                adapter.state(),
+                ndis_emu::AdapterState::Pausing,
+                "{generation:?}: pause pending while a list is owed"
+            );
+            assert_eq!(adapter.deliver_deferred_sg_lists(), 1);
+            pausing.join().expect("pause returns");
+        });
+        let done = completions(&adapter, &ids, &format!("{generation:?} during pause"));
+        assert_eq!(done[0].status, NDIS_STATUS_SUCCESS, "{generation:?}");
+        assert_eq!(adapter.state(), ndis_emu::AdapterState::Paused);
+        assert_eq!(testbed.device().capture(), frames[..1], "{generation:?}");
+        assert_no_violations(&adapter.halt(NdisHaltDeviceDisabled));
+        assert_no_violations(&driver.unload());
+    }
+}

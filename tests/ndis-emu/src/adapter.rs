@@ -368,6 +368,11 @@ pub(crate) struct AdapterInner {
     pub init_status: Option<NDIS_STATUS>,
     /// `ProcessSGListHandler` from the scatter/gather DMA registration.
     pub sg_process: MINIPORT_PROCESS_SG_LIST_HANDLER,
+    /// Build SG lists but hand them over later (map registers short), not inside
+    /// `NdisMAllocateNetBufferSGList`.
+    pub defer_sg_lists: bool,
+    /// Lists built and owed to the driver: (list address, the allocation's `Context`).
+    pub deferred_sg_lists: Vec<(usize, usize)>,
 }
 
 /// One adapter, shared by the harness, the emulator threads and the NDIS entry points.
@@ -426,6 +431,8 @@ impl AdapterShared {
                 invalidated_blocks: 0,
                 init_status: None,
                 sg_process: None,
+                defer_sg_lists: false,
+                deferred_sg_lists: Vec::new(),
             }),
             cv: Condvar::new(),
             intr: InterruptEngine::new(),

@@ -1296,6 +1296,49 @@ impl EmuAdapter {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// From now on `NdisMAllocateNetBufferSGList` builds each list but hands it to the
+    /// driver's `MiniportProcessSGList` only when [`Self::deliver_deferred_sg_lists`] runs, as
+    /// NDIS does when it is short of map registers (the call returns first).
+    pub fn defer_sg_lists(&self, defer: bool) {
+        self.shared.lock().defer_sg_lists = defer;
+    }
+
+    /// Lists built but not yet handed over.
+    #[must_use]
+    pub fn deferred_sg_lists(&self) -> usize {
+        self.shared.lock().deferred_sg_lists.len()
+    }
+
+    /// Hands every owed list to `MiniportProcessSGList`, oldest first, at DISPATCH (as NDIS's
+    /// DMA callback runs). Returns how many.
+    pub fn deliver_deferred_sg_lists(&self) -> usize {
+        let (owed, handler) = {
+            let mut inner = self.shared.lock();
+            (
+                std::mem::take(&mut inner.deferred_sg_lists),
+                inner.sg_process,
+            )
+        };
+        let Some(handler) = handler else {
+            return 0;
+        };
+        for (list, context) in &owed {
+            self.shared.call(Handler::Dpc, Irql::Dispatch, || {
+                // SAFETY: the driver's ProcessSGList handler with a list the emulator built for
+                // one of its allocations and the context that allocation passed.
+                unsafe {
+                    handler(
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                        *list as *mut SCATTER_GATHER_LIST,
+                        *context as PVOID,
+                    );
+                }
+            });
+        }
+        owed.len()
+    }
+
     /// Waits (bounded) until pending interrupts, queued DPCs and the work items queued so far
     /// have run.
     pub fn wait_idle(&self) {

@@ -335,6 +335,15 @@ pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
                 };
             }
         }
+        {
+            let mut inner = adapter.lock();
+            if inner.defer_sg_lists {
+                // As NDIS does when map registers are short: the list comes later, from
+                // `EmuAdapter::deliver_deferred_sg_lists`, at DISPATCH.
+                inner.deferred_sg_lists.push((buffer, Context as usize));
+                return SUCCESS;
+            }
+        }
         let current = crate::irql::current();
         adapter.call(Handler::Dpc, current, || {
             // SAFETY: the driver's ProcessSGList handler with the list NDIS built.
