@@ -27,6 +27,7 @@ const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMRegisterMiniportDriver(
     DriverObject: PDRIVER_OBJECT,
     RegistryPath: *mut UNICODE_STRING,
@@ -165,6 +166,7 @@ pub unsafe extern "system" fn NdisMRegisterMiniportDriver(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMDeregisterMiniportDriver(NdisMiniportDriverHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterMiniportDriver", (), || {
         check_irql(None, "NdisMDeregisterMiniportDriver", Irql::Passive);
@@ -194,6 +196,7 @@ pub unsafe extern "system" fn NdisMDeregisterMiniportDriver(NdisMiniportDriverHa
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisSetOptionalHandlers(
     NdisHandle: NDIS_HANDLE,
     OptionalHandlers: *mut NDIS_OBJECT_HEADER,
@@ -281,6 +284,7 @@ fn read_caps<T: AbiPod>(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSetMiniportAttributes(
     NdisMiniportHandle: NDIS_HANDLE,
     MiniportAttributes: *mut NDIS_MINIPORT_ADAPTER_ATTRIBUTES,
@@ -653,6 +657,7 @@ pub(crate) fn require_registration(adapter: &AdapterShared, name: &str) {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisOpenConfigurationEx(
     ConfigObject: *mut NDIS_CONFIGURATION_OBJECT,
     ConfigurationHandle: *mut NDIS_HANDLE,
@@ -698,6 +703,7 @@ pub unsafe extern "system" fn NdisOpenConfigurationEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisCloseConfiguration(ConfigurationHandle: NDIS_HANDLE) {
     guard("NdisCloseConfiguration", (), || {
         let Some((Kind::Config { params }, owner)) = object_of(
@@ -735,6 +741,7 @@ fn utf16_to_string(s: &NDIS_STRING) -> Option<String> {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisReadConfiguration(
     Status: *mut NDIS_STATUS,
     ParameterValue: *mut *mut NDIS_CONFIGURATION_PARAMETER,
@@ -860,6 +867,7 @@ pub unsafe extern "system" fn NdisReadConfiguration(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateMemoryWithTagPriority(
     NdisHandle: NDIS_HANDLE,
     Length: UINT,
@@ -895,6 +903,7 @@ pub unsafe extern "system" fn NdisAllocateMemoryWithTagPriority(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeMemory(
     VirtualAddress: PVOID,
     Length: UINT,
@@ -929,6 +938,7 @@ fn next_physical(length: usize) -> i64 {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMAllocateSharedMemory(
     MiniportAdapterHandle: NDIS_HANDLE,
     Length: ULONG,
@@ -993,6 +1003,7 @@ pub unsafe extern "system" fn NdisMAllocateSharedMemory(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMFreeSharedMemory(
     MiniportAdapterHandle: NDIS_HANDLE,
     Length: ULONG,
@@ -1063,6 +1074,7 @@ fn check_device_quiet(adapter: &AdapterShared, name: &str, physical: i64, length
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateSharedMemory(
     NdisHandle: NDIS_HANDLE,
     SharedMemoryParameters: *mut NDIS_SHARED_MEMORY_PARAMETERS,
@@ -1160,6 +1172,7 @@ pub unsafe extern "system" fn NdisAllocateSharedMemory(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeSharedMemory(
     NdisHandle: NDIS_HANDLE,
     AllocationHandle: NDIS_HANDLE,
@@ -1198,6 +1211,7 @@ pub unsafe extern "system" fn NdisFreeSharedMemory(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMRegisterScatterGatherDma(
     MiniportAdapterHandle: NDIS_HANDLE,
     DmaDescription: *mut NDIS_SG_DMA_DESCRIPTION,
@@ -1269,6 +1283,7 @@ pub unsafe extern "system" fn NdisMRegisterScatterGatherDma(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMDeregisterScatterGatherDma(NdisMiniportDmaHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterScatterGatherDma", (), || {
         let Some((_, owner)) = object_of(
@@ -1303,6 +1318,7 @@ pub unsafe extern "system" fn NdisMDeregisterScatterGatherDma(NdisMiniportDmaHan
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMMapIoSpace(
     VirtualAddress: *mut PVOID,
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -1359,6 +1375,7 @@ pub unsafe extern "system" fn NdisMMapIoSpace(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMUnmapIoSpace(
     MiniportAdapterHandle: NDIS_HANDLE,
     VirtualAddress: PVOID,
@@ -1394,6 +1411,7 @@ pub unsafe extern "system" fn NdisMUnmapIoSpace(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMGetBusData(
     NdisMiniportHandle: NDIS_HANDLE,
     WhichSpace: ULONG,
@@ -1428,6 +1446,7 @@ pub unsafe extern "system" fn NdisMGetBusData(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSetBusData(
     NdisMiniportHandle: NDIS_HANDLE,
     WhichSpace: ULONG,
@@ -1487,6 +1506,7 @@ fn default_config_space(adapter: &AdapterShared, offset: u32, out: &mut [u8]) ->
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGetHypervisorInfo(
     HypervisorInfo: *mut NDIS_HYPERVISOR_INFO,
 ) -> NDIS_STATUS {
@@ -1545,6 +1565,7 @@ pub unsafe extern "system" fn NdisGetHypervisorInfo(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMIndicateStatusEx(
     MiniportAdapterHandle: NDIS_HANDLE,
     StatusIndication: *mut NDIS_STATUS_INDICATION,
@@ -1644,6 +1665,7 @@ pub unsafe extern "system" fn NdisMIndicateStatusEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMOidRequestComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
     OidRequest: *mut NDIS_OID_REQUEST,
@@ -1736,6 +1758,7 @@ fn complete_op(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMPauseComplete(MiniportAdapterHandle: NDIS_HANDLE) {
     guard("NdisMPauseComplete", (), || {
         let Some(adapter) = adapter_of(MiniportAdapterHandle as usize, "NdisMPauseComplete") else {
@@ -1758,6 +1781,7 @@ pub unsafe extern "system" fn NdisMPauseComplete(MiniportAdapterHandle: NDIS_HAN
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMRestartComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
     Status: NDIS_STATUS,
@@ -1794,6 +1818,7 @@ pub unsafe extern "system" fn NdisMRestartComplete(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMResetComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
     Status: NDIS_STATUS,

@@ -89,6 +89,7 @@ fn new_nb(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateNetBufferListPool(
     NdisHandle: NDIS_HANDLE,
     Parameters: *mut NET_BUFFER_LIST_POOL_PARAMETERS,
@@ -146,6 +147,7 @@ fn pool_in_use(pool: usize) -> usize {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeNetBufferListPool(PoolHandle: NDIS_HANDLE) {
     guard("NdisFreeNetBufferListPool", (), || {
         let Some((_, owner)) = object_of(
@@ -174,6 +176,7 @@ pub unsafe extern "system" fn NdisFreeNetBufferListPool(PoolHandle: NDIS_HANDLE)
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateNetBufferPool(
     NdisHandle: NDIS_HANDLE,
     Parameters: *mut NET_BUFFER_POOL_PARAMETERS,
@@ -210,6 +213,7 @@ pub unsafe extern "system" fn NdisAllocateNetBufferPool(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeNetBufferPool(PoolHandle: NDIS_HANDLE) {
     guard("NdisFreeNetBufferPool", (), || {
         let Some((_, owner)) = object_of(
@@ -326,6 +330,7 @@ fn allocate_nbl(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateNetBufferAndNetBufferList(
     PoolHandle: NDIS_HANDLE,
     ContextSize: USHORT,
@@ -355,6 +360,7 @@ pub unsafe extern "system" fn NdisAllocateNetBufferAndNetBufferList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateNetBufferList(
     PoolHandle: NDIS_HANDLE,
     ContextSize: USHORT,
@@ -372,6 +378,7 @@ pub unsafe extern "system" fn NdisAllocateNetBufferList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeNetBufferList(NetBufferList: *mut NET_BUFFER_LIST) {
     guard("NdisFreeNetBufferList", (), || {
         let nbl = NetBufferList as usize;
@@ -406,6 +413,7 @@ pub unsafe extern "system" fn NdisFreeNetBufferList(NetBufferList: *mut NET_BUFF
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateNetBuffer(
     PoolHandle: NDIS_HANDLE,
     MdlChain: *mut MDL,
@@ -439,6 +447,7 @@ pub unsafe extern "system" fn NdisAllocateNetBuffer(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeNetBuffer(NetBuffer: *mut NET_BUFFER) {
     guard("NdisFreeNetBuffer", (), || {
         let Some((_, owner)) = object_of(NetBuffer as usize, "NdisFreeNetBuffer", "NB", |k| {
@@ -457,6 +466,7 @@ pub unsafe extern "system" fn NdisFreeNetBuffer(NetBuffer: *mut NET_BUFFER) {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateMdl(
     NdisHandle: NDIS_HANDLE,
     VirtualAddress: PVOID,
@@ -485,6 +495,7 @@ pub unsafe extern "system" fn NdisAllocateMdl(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeMdl(Mdl: *mut MDL) {
     guard("NdisFreeMdl", (), || {
         let Some((_, owner)) = object_of(Mdl as usize, "NdisFreeMdl", "MDL", |k| {
@@ -672,6 +683,7 @@ fn nbl_next(nbl: *const NET_BUFFER_LIST) -> *mut NET_BUFFER_LIST {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSendNetBufferListsComplete(
     MiniportAdapterHandle: NDIS_HANDLE,
     NetBufferList: *mut NET_BUFFER_LIST,
@@ -792,6 +804,7 @@ fn complete_chain(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMIndicateReceiveNetBufferLists(
     MiniportAdapterHandle: NDIS_HANDLE,
     NetBufferList: *mut NET_BUFFER_LIST,

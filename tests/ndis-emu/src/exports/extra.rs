@@ -22,6 +22,7 @@ const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisReadNetworkAddress(
     Status: *mut NDIS_STATUS,
     NetworkAddress: *mut PVOID,
@@ -85,6 +86,7 @@ pub unsafe extern "system" fn NdisReadNetworkAddress(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeMemoryWithTagPriority(
     NdisHandle: NDIS_HANDLE,
     VirtualAddress: PVOID,
@@ -119,6 +121,7 @@ pub unsafe extern "system" fn NdisFreeMemoryWithTagPriority(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGetDataBuffer(
     NetBuffer: *mut NET_BUFFER,
     BytesNeeded: ULONG,
@@ -176,6 +179,7 @@ pub unsafe extern "system" fn NdisGetDataBuffer(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisQueryNetBufferPhysicalCount(NetBuffer: *mut NET_BUFFER) -> ULONG {
     guard("NdisQueryNetBufferPhysicalCount", 0, || {
         if NetBuffer.is_null() {
@@ -268,6 +272,7 @@ fn build_sgl(nb: *mut NET_BUFFER, buffer: usize, size: usize, owner: usize) -> O
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
     NdisMiniportDmaHandle: NDIS_HANDLE,
     NetBuffer: *mut NET_BUFFER,
@@ -366,6 +371,7 @@ pub unsafe extern "system" fn NdisMAllocateNetBufferSGList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
     NdisMiniportDmaHandle: NDIS_HANDLE,
     pSGL: *mut SCATTER_GATHER_LIST,
@@ -404,6 +410,7 @@ pub unsafe extern "system" fn NdisMFreeNetBufferSGList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMAllocateSharedMemoryAsyncEx(
     MiniportDmaHandle: NDIS_HANDLE,
     Length: ULONG,
@@ -440,6 +447,7 @@ pub unsafe extern "system" fn NdisMAllocateSharedMemoryAsyncEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisBuildScatterGatherList(
     NdisHandle: NDIS_HANDLE,
     SGListParameters: *mut NDIS_SCATTER_GATHER_LIST_PARAMETERS,
@@ -457,6 +465,7 @@ pub unsafe extern "system" fn NdisBuildScatterGatherList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeScatterGatherList(
     NdisHandle: NDIS_HANDLE,
     ScatterGatherListBuffer: *mut SCATTER_GATHER_LIST,
@@ -474,6 +483,7 @@ pub unsafe extern "system" fn NdisFreeScatterGatherList(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMNetPnPEvent(
     MiniportAdapterHandle: NDIS_HANDLE,
     NetPnPEventNotification: *mut NET_PNP_EVENT_NOTIFICATION,
@@ -494,6 +504,7 @@ pub unsafe extern "system" fn NdisMNetPnPEvent(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMRegisterIoPortRange(
     PortOffset: *mut PVOID,
     MiniportAdapterHandle: NDIS_HANDLE,
@@ -513,6 +524,7 @@ pub unsafe extern "system" fn NdisMRegisterIoPortRange(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMDeregisterIoPortRange(
     MiniportAdapterHandle: NDIS_HANDLE,
     InitialPort: UINT,
@@ -531,6 +543,7 @@ pub unsafe extern "system" fn NdisMDeregisterIoPortRange(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMGetDeviceProperty(
     MiniportAdapterHandle: NDIS_HANDLE,
     PhysicalDeviceObject: *mut PDEVICE_OBJECT,
@@ -575,6 +588,7 @@ pub unsafe extern "system" fn NdisMGetDeviceProperty(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGetRssProcessorInformation(
     NdisHandle: NDIS_HANDLE,
     RssProcessorInfo: *mut NDIS_RSS_PROCESSOR_INFO,
@@ -597,6 +611,7 @@ pub unsafe extern "system" fn NdisGetRssProcessorInformation(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGetProcessorInformationEx(
     NdisHandle: NDIS_HANDLE,
     SystemProcessorInfo: *mut NDIS_SYSTEM_PROCESSOR_INFO,
@@ -612,6 +627,7 @@ pub unsafe extern "system" fn NdisGetProcessorInformationEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGroupMaxProcessorCount(Group: USHORT) -> ULONG {
     if Group == 0 { 2 } else { 0 }
 }
@@ -637,6 +653,7 @@ pub(crate) const MAX_ERROR_VALUES: u32 = 24;
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisWriteEventLogEntry(
     LogHandle: PVOID,
     EventCode: NDIS_STATUS,
@@ -707,6 +724,7 @@ pub unsafe extern "system" fn NdisWriteEventLogEntry(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 #[allow(clippy::too_many_arguments)]
 pub unsafe extern "C" fn NdisWriteErrorLogEntry(
     NdisAdapterHandle: NDIS_HANDLE,

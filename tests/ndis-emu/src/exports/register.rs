@@ -39,6 +39,7 @@ fn outside(va: usize, what: &str, owner: Option<usize>) {
 /// # Safety
 /// None beyond the declaration's: the address is looked up, never dereferenced.
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn EmuReadRegisterUlong(Register: *const ULONG) -> ULONG {
     guard("EmuReadRegisterUlong", u32::MAX, || {
         let va = Register as usize;
@@ -71,6 +72,7 @@ pub unsafe extern "system" fn EmuReadRegisterUlong(Register: *const ULONG) -> UL
 /// # Safety
 /// None beyond the declaration's: the address is looked up, never dereferenced.
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn EmuWriteRegisterUlong(Register: *mut ULONG, Value: ULONG) {
     guard("EmuWriteRegisterUlong", (), || {
         let va = Register as usize;

@@ -29,6 +29,7 @@ const SUCCESS: NDIS_STATUS = NDIS_STATUS_SUCCESS;
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateTimerObject(
     NdisHandle: NDIS_HANDLE,
     TimerCharacteristics: *mut NDIS_TIMER_CHARACTERISTICS,
@@ -97,6 +98,7 @@ fn timer_of(handle: NDIS_HANDLE, name: &str) -> Option<(Arc<TimerObj>, Owner)> {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisSetTimerObject(
     TimerObject: NDIS_HANDLE,
     DueTime: LONGLONG,
@@ -144,6 +146,7 @@ pub unsafe extern "system" fn NdisSetTimerObject(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisCancelTimerObject(TimerObject: NDIS_HANDLE) -> BOOLEAN {
     guard("NdisCancelTimerObject", 0, || {
         let Some((timer, owner)) = timer_of(TimerObject, "NdisCancelTimerObject") else {
@@ -160,6 +163,7 @@ pub unsafe extern "system" fn NdisCancelTimerObject(TimerObject: NDIS_HANDLE) ->
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeTimerObject(TimerObject: NDIS_HANDLE) {
     guard("NdisFreeTimerObject", (), || {
         let Some((timer, owner)) = timer_of(TimerObject, "NdisFreeTimerObject") else {
@@ -260,6 +264,7 @@ pub(crate) fn timer_thread(adapter: &Arc<AdapterShared>) {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateIoWorkItem(NdisObjectHandle: NDIS_HANDLE) -> NDIS_HANDLE {
     guard("NdisAllocateIoWorkItem", std::ptr::null_mut(), || {
         let Some(owner) = owner_of(NdisObjectHandle as usize, "NdisAllocateIoWorkItem") else {
@@ -289,6 +294,7 @@ pub unsafe extern "system" fn NdisAllocateIoWorkItem(NdisObjectHandle: NDIS_HAND
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisQueueIoWorkItem(
     NdisIoWorkItemHandle: NDIS_HANDLE,
     Routine: NDIS_IO_WORKITEM_ROUTINE,
@@ -328,6 +334,7 @@ pub unsafe extern "system" fn NdisQueueIoWorkItem(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeIoWorkItem(NdisIoWorkItemHandle: NDIS_HANDLE) {
     guard("NdisFreeIoWorkItem", (), || {
         let Some((_, owner)) = object_of(
@@ -353,6 +360,7 @@ pub unsafe extern "system" fn NdisFreeIoWorkItem(NdisIoWorkItemHandle: NDIS_HAND
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMRegisterInterruptEx(
     MiniportAdapterHandle: NDIS_HANDLE,
     MiniportInterruptContext: NDIS_HANDLE,
@@ -496,6 +504,7 @@ fn interrupt_of(handle: NDIS_HANDLE, name: &str) -> Option<(Arc<InterruptObj>, O
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMDeregisterInterruptEx(NdisInterruptHandle: NDIS_HANDLE) {
     guard("NdisMDeregisterInterruptEx", (), || {
         let Some((obj, owner)) = interrupt_of(NdisInterruptHandle, "NdisMDeregisterInterruptEx")
@@ -636,6 +645,7 @@ fn dpc_message_ok(adapter: &AdapterShared, obj: &InterruptObj, message: u32, nam
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMQueueDpc(
     NdisInterruptHandle: NDIS_HANDLE,
     MessageId: ULONG,
@@ -671,6 +681,7 @@ pub unsafe extern "system" fn NdisMQueueDpc(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMQueueDpcEx(
     NdisInterruptHandle: NDIS_HANDLE,
     MessageId: ULONG,
@@ -716,6 +727,7 @@ pub unsafe extern "system" fn NdisMQueueDpcEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSynchronizeWithInterruptEx(
     NdisInterruptHandle: NDIS_HANDLE,
     MessageId: ULONG,
@@ -751,6 +763,7 @@ pub unsafe extern "system" fn NdisMSynchronizeWithInterruptEx(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMConfigMSIXTableEntry(
     NdisMiniportHandle: NDIS_HANDLE,
     MSIXConfigParameters: *mut NDIS_MSIX_CONFIG_PARAMETERS,
@@ -834,6 +847,7 @@ fn release(lock: *mut NDIS_SPIN_LOCK, name: &str) -> bool {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAllocateSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisAllocateSpinLock", (), || {
         if SpinLock.is_null() {
@@ -859,6 +873,7 @@ pub unsafe extern "system" fn NdisAllocateSpinLock(SpinLock: *mut NDIS_SPIN_LOCK
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisFreeSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisFreeSpinLock", (), || {
         if !SpinLock.is_null() && lock_word(SpinLock).load(Ordering::Relaxed) != 0 {
@@ -873,6 +888,7 @@ pub unsafe extern "system" fn NdisFreeSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisAcquireSpinLock", (), || {
         if SpinLock.is_null() {
@@ -904,6 +920,7 @@ pub unsafe extern "system" fn NdisAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK)
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisReleaseSpinLock", (), || {
         if SpinLock.is_null() {
@@ -923,6 +940,7 @@ pub unsafe extern "system" fn NdisReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK)
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisDprAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisDprAcquireSpinLock", (), || {
         if SpinLock.is_null() {
@@ -947,6 +965,7 @@ pub unsafe extern "system" fn NdisDprAcquireSpinLock(SpinLock: *mut NDIS_SPIN_LO
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisDprReleaseSpinLock(SpinLock: *mut NDIS_SPIN_LOCK) {
     guard("NdisDprReleaseSpinLock", (), || {
         if !SpinLock.is_null() {
@@ -1046,6 +1065,7 @@ fn program_sriov(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMEnableVirtualization(
     NdisMiniportHandle: NDIS_HANDLE,
     NumVFs: USHORT,
@@ -1149,6 +1169,7 @@ fn vf_ok(adapter: &AdapterShared, vf: NDIS_SRIOV_FUNCTION_ID, name: &str) -> boo
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMGetVirtualFunctionBusData(
     NdisMiniportHandle: NDIS_HANDLE,
     VFId: NDIS_SRIOV_FUNCTION_ID,
@@ -1193,6 +1214,7 @@ pub unsafe extern "system" fn NdisMGetVirtualFunctionBusData(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSetVirtualFunctionBusData(
     NdisMiniportHandle: NDIS_HANDLE,
     VFId: NDIS_SRIOV_FUNCTION_ID,
@@ -1235,6 +1257,7 @@ pub unsafe extern "system" fn NdisMSetVirtualFunctionBusData(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMGetVirtualFunctionLocation(
     NdisMiniportHandle: NDIS_HANDLE,
     VFId: NDIS_SRIOV_FUNCTION_ID,
@@ -1308,6 +1331,7 @@ fn vf_routing_id(adapter: &AdapterShared, vf: u16) -> Option<u32> {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMQueryProbedBars(
     NdisMiniportHandle: NDIS_HANDLE,
     BaseRegisterValues: *mut ULONG,
@@ -1350,6 +1374,7 @@ pub unsafe extern "system" fn NdisMQueryProbedBars(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMInvalidateConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
     VFId: NDIS_SRIOV_FUNCTION_ID,
@@ -1428,6 +1453,7 @@ fn config_block(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMReadConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
     BlockId: ULONG,
@@ -1445,6 +1471,7 @@ pub unsafe extern "system" fn NdisMReadConfigBlock(
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMWriteConfigBlock(
     NdisMiniportHandle: NDIS_HANDLE,
     BlockId: ULONG,
@@ -1475,6 +1502,7 @@ fn system_time_100ns() -> i64 {
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisGetCurrentSystemTime(pSystemTime: *mut LONGLONG) {
     guard("NdisGetCurrentSystemTime", (), || {
         if !pSystemTime.is_null() {
@@ -1490,6 +1518,7 @@ pub unsafe extern "system" fn NdisGetCurrentSystemTime(pSystemTime: *mut LONGLON
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
     guard("NdisMSleep", (), || {
         check_irql(None, "NdisMSleep", Irql::Passive);
@@ -1504,6 +1533,7 @@ pub unsafe extern "system" fn NdisMSleep(MicrosecondsToSleep: ULONG) {
 /// # Safety
 /// No pointer arguments; callable at any IRQL.
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn KeQueryUnbiasedInterruptTime() -> ULONGLONG {
     static ORIGIN: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
     let origin = *ORIGIN.get_or_init(Instant::now);
@@ -1522,6 +1552,7 @@ pub(crate) const MAX_STALL_AT_DISPATCH_US: ULONG = 50;
 /// The function's DDI contract: pointer arguments are valid for the accesses its DDI page
 /// describes (the emulator validates handles and structure headers, not raw pointers).
 #[unsafe(no_mangle)]
+#[inline(never)]
 pub unsafe extern "system" fn KeStallExecutionProcessor(MicroSeconds: ULONG) {
     guard("KeStallExecutionProcessor", (), || {
         let now = irql::current();
