@@ -13,7 +13,7 @@ use hw_platform::{DmaAddr, DmaMemory};
 use igb::ring::desc::TxContext;
 use igb::ring::{Doorbell, TxFragment, TxRequest, TxRing};
 use ndis::buffer::SystemMappedMdls;
-use ndis::{NblChain, NetBufferData, OwnedNbl};
+use ndis::{NblChain, NdisError, NetBufferData, OwnedNbl};
 use ndis_abi::*;
 
 use crate::offload::{LSO_MAX_HEADERS, LSO_MAX_OFFLOAD_SIZE, NblRequest, lso_enabled, plan};
@@ -589,15 +589,26 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
             .map_err(Err)
     }
 
+    /// Copies the NB's `len` data bytes straight from its MDLs into bounce slot `slot` (no
+    /// staging buffer: a zeroed stack frame and a second copy cost more than the copy itself).
+    /// `None` if an MDL is not mapped or the chain is shorter than `len`.
     fn copy_to_bounce(&self, slot: u16, nb: &NetBufferData, len: u32) -> Option<DmaAddr> {
-        let mut frame = [0u8; MAX_BOUNCE_THRESHOLD as usize];
-        let frame = frame.get_mut(..len as usize)?;
-        let copied = nb.copy_out(&SystemMappedMdls, 0, frame).ok()?;
-        if copied != frame.len() {
+        let offset = usize::from(slot).checked_mul(self.config.bounce_threshold as usize)?;
+        let len = len as usize;
+        let mut copied = 0usize;
+        nb.for_each_slice(&SystemMappedMdls, |bytes| {
+            let take = bytes.len().min(len - copied);
+            let at = offset.checked_add(copied).ok_or(NdisError::INVALID_DATA)?;
+            self.bounce
+                .write_bytes(at, &bytes[..take])
+                .map_err(|_| NdisError::INVALID_DATA)?;
+            copied += take;
+            Ok(())
+        })
+        .ok()?;
+        if copied != len {
             return None;
         }
-        let offset = usize::from(slot) * self.config.bounce_threshold as usize;
-        self.bounce.write_bytes(offset, frame).ok()?;
         self.bounce.dma_addr_at(offset)
     }
 

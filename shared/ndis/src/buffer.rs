@@ -138,6 +138,22 @@ impl NetBufferData {
         Ok(())
     }
 
+    /// Calls `visit` with each contiguous piece of the data, in order, as a byte slice
+    /// (covering exactly `DataLength` bytes; see [`Self::for_each_segment`]).
+    pub fn for_each_slice<M: MdlMapper>(
+        &self,
+        mapper: &M,
+        mut visit: impl FnMut(&[u8]) -> NdisResult,
+    ) -> NdisResult {
+        self.for_each_segment(mapper, |segment| {
+            // SAFETY: the segment is `len` readable bytes of the NET_BUFFER's data
+            // (for_each_segment's guarantee), which the type invariant keeps valid and
+            // unchanged while this view exists; the slice does not outlive the call.
+            let bytes = unsafe { core::slice::from_raw_parts(segment.start.as_ptr(), segment.len) };
+            visit(bytes)
+        })
+    }
+
     /// Copies data bytes `[offset, offset + out.len())` into `out`, stopping at the end of the
     /// data. Returns the number of bytes copied (0 if `offset` is past the end).
     pub fn copy_out<M: MdlMapper>(

@@ -180,26 +180,54 @@ pub unsafe trait DmaMemory {
         self.write_bytes(offset, &value.to_le_bytes())
     }
 
-    /// Volatile copy of `out.len()` bytes starting at `offset` into `out`.
+    /// Volatile copy of `out.len()` bytes starting at `offset` into `out`: byte accesses up to
+    /// the first 8-byte boundary of the region, aligned 8-byte accesses, then bytes (every access
+    /// stays volatile, since the device may write the memory at any time; whole words cut the
+    /// per-byte cost of a frame copy about eightfold).
     fn read_bytes(&self, offset: usize, out: &mut [u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, out.len(), self.len())?;
-        for (index, slot) in out.iter_mut().enumerate() {
+        let mut index = 0;
+        while index < out.len() {
             let byte = byte_ptr(self, base + index);
-            // SAFETY: `checked_range` proved `offset + out.len() <= len()`, so `byte` is inside
-            // the region, which the trait's contract makes valid for reads.
-            *slot = unsafe { byte.read_volatile() };
+            let word = byte.cast::<u64>();
+            if word.is_aligned() && out.len() - index >= 8 {
+                // SAFETY: the 8 bytes at `word` are inside the checked range and aligned.
+                let value = unsafe { word.read_volatile() };
+                out[index..index + 8].copy_from_slice(&value.to_ne_bytes());
+                index += 8;
+            } else {
+                // SAFETY: `checked_range` proved `offset + out.len() <= len()`, so `byte` is
+                // inside the region, which the trait's contract makes valid for reads.
+                out[index] = unsafe { byte.read_volatile() };
+                index += 1;
+            }
         }
         Ok(())
     }
 
-    /// Volatile copy of `data` into the region starting at `offset`.
+    /// Volatile copy of `data` into the region starting at `offset` (bytes up to an 8-byte
+    /// boundary, aligned 8-byte words, then bytes; see [`Self::read_bytes`]).
     fn write_bytes(&self, offset: usize, data: &[u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, data.len(), self.len())?;
-        for (index, value) in data.iter().enumerate() {
+        let mut index = 0;
+        while index < data.len() {
             let byte = byte_ptr(self, base + index);
-            // SAFETY: `checked_range` proved `offset + data.len() <= len()`, so `byte` is inside
-            // the region, which the trait's contract makes valid for writes.
-            unsafe { byte.write_volatile(*value) };
+            let word = byte.cast::<u64>();
+            match data.get(index..index + 8) {
+                Some(chunk) if word.is_aligned() => {
+                    let mut value = [0u8; 8];
+                    value.copy_from_slice(chunk);
+                    // SAFETY: the 8 bytes at `word` are inside the checked range and aligned.
+                    unsafe { word.write_volatile(u64::from_ne_bytes(value)) };
+                    index += 8;
+                }
+                _ => {
+                    // SAFETY: `checked_range` proved `offset + data.len() <= len()`, so `byte`
+                    // is inside the region, which the trait's contract makes valid for writes.
+                    unsafe { byte.write_volatile(data[index]) };
+                    index += 1;
+                }
+            }
         }
         Ok(())
     }
@@ -401,5 +429,32 @@ mod tests {
         assert_eq!(region.dma_addr_at(32), None);
         region.fill(0xA5);
         assert_eq!(region.read_u64(0), Ok(0xA5A5_A5A5_A5A5_A5A5));
+    }
+
+    #[test]
+    fn byte_copies_at_every_offset_and_length_touch_exactly_their_bytes() {
+        // The word-wise copy has a head, a body and a tail: every split of them, in a region
+        // whose bytes outside the copy must stay as they were.
+        for offset in 0..17 {
+            for len in 0..41 {
+                let region = HeapRegion(std::vec![0; 8]);
+                region.fill(0xEE);
+                let data: Vec<u8> = (0..len).map(|i| (i as u8).wrapping_mul(7) ^ 0x5C).collect();
+                region.write_bytes(offset, &data).expect("inside");
+                let mut all = [0u8; 64];
+                region.read_bytes(0, &mut all).expect("whole region");
+                for (index, byte) in all.iter().enumerate() {
+                    let expected = if (offset..offset + len).contains(&index) {
+                        data[index - offset]
+                    } else {
+                        0xEE
+                    };
+                    assert_eq!(*byte, expected, "offset {offset} len {len} byte {index}");
+                }
+                let mut back = std::vec![0u8; len];
+                region.read_bytes(offset, &mut back).expect("inside");
+                assert_eq!(back, data, "offset {offset} len {len}");
+            }
+        }
     }
 }
