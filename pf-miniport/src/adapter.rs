@@ -257,6 +257,8 @@ impl MiniportDriver for PfDriver {
         let offload = OffloadState::new(PF_OFFLOAD, offloads);
         ndis::offload::set_offload_attributes(context, &offload.current(), offload.hardware())?;
         hardware.shared.datapath.set_offloads(offload.effective());
+        // Packet filter 0 until a protocol sets one: the PF pool accepts nothing yet.
+        hardware.shared.apply_receive_filter();
 
         *slot = Some(Box::new(PfAdapter {
             hardware: SpinLock::new(Some(hardware)),
@@ -303,6 +305,8 @@ impl MiniportAdapter for PfAdapter {
             Some(shared) => {
                 let completion = shared.core.restart();
                 shared.datapath.restart();
+                // The filter NDIS set (kept across pause) is in force again before traffic.
+                shared.apply_receive_filter();
                 // Whatever changed while paused is indicated now, and frames that arrived
                 // while paused are picked up by one DPC pass.
                 shared.update_link();
@@ -335,6 +339,17 @@ impl MiniportAdapter for PfAdapter {
             // Not in SupportedOidList: refused, never half-handled.
             None => Err(NdisError::NOT_SUPPORTED),
         };
+        // A packet filter or multicast list NDIS accepted takes effect in the hardware before
+        // the request completes; a refused one changed nothing (GeneralOids validates first).
+        if result.is_ok()
+            && request.kind() == ndis::oid::OidKind::Set
+            && matches!(
+                request.oid(),
+                OID_GEN_CURRENT_PACKET_FILTER | OID_802_3_MULTICAST_LIST
+            )
+        {
+            shared.apply_receive_filter();
+        }
         Completion::Done(result)
     }
 

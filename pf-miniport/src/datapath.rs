@@ -371,6 +371,12 @@ impl PfDataPath {
         self.rx.lock().set_offloads(offloads);
     }
 
+    /// Whether received frames are indicated (off while the NDIS packet filter is 0; frames
+    /// are then dropped in the engine and counted in `rx.filtered`).
+    pub fn set_receive_enabled(&self, enabled: bool) {
+        self.rx.lock().set_indicate(enabled);
+    }
+
     /// Counters.
     pub fn counters(&self) -> DataPathCounters {
         let (tx, tx_held) = {

@@ -30,7 +30,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use core::time::Duration;
 
 use hw_platform::MsixVector;
-use igb::filters::MacAddr;
+use igb::filters::{MacAddr, RxMode};
 use igb::ids::Generation;
 use igb::interrupts::PF_VECTOR_OTHER;
 use igb::nvm::{LanFunction, MacSource, apply_override, read_pf_permanent_mac};
@@ -48,7 +48,7 @@ use ndis::adapter::AdapterCore;
 
 use crate::datapath::PfDataPath;
 use ndis::dma::ScatterGatherDma;
-use ndis::ethernet::{DeviceStatistics, LinkState};
+use ndis::ethernet::{DeviceStatistics, LinkState, MAX_MULTICAST_ADDRESSES};
 use ndis::interrupt::{DpcContext, Interrupt, InterruptHandler, IsrOutcome};
 use ndis::io::IoSpace;
 use ndis::miniport::InitContext;
@@ -286,6 +286,8 @@ pub struct PfShared {
     statistics: alloc::boxed::Box<SpinLock<PfStatsAccumulator>>,
     /// The DPC found the controller busy: the work item owes an `on_other_interrupt`.
     interrupt_owed: AtomicBool,
+    /// A receive filter change is not programmed yet (the controller was busy).
+    filter_owed: AtomicBool,
     other_interrupts: AtomicU64,
     deferred_interrupts: AtomicU64,
     service_runs: AtomicU64,
@@ -386,6 +388,54 @@ impl PfShared {
         causes.needs_service()
     }
 
+    /// Makes the NDIS packet filter and multicast list (`core.general`, already validated by
+    /// `GeneralOids`) take effect: the engine stops or resumes indicating (packet filter 0:
+    /// nothing is indicated, N/oid-gen-current-packet-filter.md), then the controller
+    /// programs the PF pool's filters ([`PfController::set_pf_rx_filter`]). If the work item
+    /// holds the controller (a VF's mailbox request can poll for 10 ms) this waits for it a
+    /// bounded time; after that the work item applies it when it next runs (`filter_owed`).
+    /// PASSIVE (OID path, restart, init).
+    pub fn apply_receive_filter(&self) {
+        let (filter, _) = self.receive_filter();
+        // Before the hardware, so a filter of 0 holds back even frames already in the ring.
+        self.datapath.set_receive_enabled(filter != 0);
+        self.filter_owed.store(true, Ordering::Release);
+        let clock = PassiveClock;
+        for _ in 0..FILTER_ATTEMPTS {
+            if self.removal.is_gone()
+                || self
+                    .controller
+                    .try_with(|controller| self.program_filter(controller))
+                    .is_some()
+            {
+                return;
+            }
+            hw_platform::Clock::delay(&clock, FILTER_RETRY);
+        }
+    }
+
+    /// The packet filter and the multicast list as the general OIDs hold them.
+    fn receive_filter(&self) -> (u32, ([MacAddr; MAX_MULTICAST_ADDRESSES], usize)) {
+        let general = self.core.general.lock();
+        let count = general.multicast_count.min(MAX_MULTICAST_ADDRESSES);
+        (general.packet_filter, (general.multicast, count))
+    }
+
+    /// Programs the owed filter with the controller held (OID path or work item).
+    fn program_filter(&self, controller: &mut PfController<PfIo>) {
+        if !self.filter_owed.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let (filter, (list, count)) = self.receive_filter();
+        let mode = rx_mode(filter);
+        let multicast = list.get(..count).unwrap_or(&[]);
+        if let Err(PfControllerError::Init(PfInitError::DeviceGone(gone))) =
+            controller.set_pf_rx_filter(mode, multicast)
+        {
+            self.removal.set(gone);
+        }
+    }
+
     /// Stops the device's interrupts without the controller (register writes only, any
     /// IRQL): the first step of halt, before the interrupt is deregistered.
     fn mask_interrupts(&self) {
@@ -393,6 +443,25 @@ impl PfShared {
             self.regs.write(pf::IMC, u32::MAX);
             self.regs.write(pf::EIMC, u32::MAX);
         }
+    }
+}
+
+/// How often, and how far apart, [`PfShared::apply_receive_filter`] tries to take the
+/// controller from the work item before leaving the filter to it (≈ 20 ms, two mailbox
+/// requests' lock polls).
+const FILTER_ATTEMPTS: u32 = 20;
+const FILTER_RETRY: Duration = Duration::from_millis(1);
+
+/// The PF pool's receive mode for an NDIS packet filter (`OID_GEN_CURRENT_PACKET_FILTER`
+/// bits, validated against `SUPPORTED_PACKET_FILTERS` by `GeneralOids`).
+#[must_use]
+pub const fn rx_mode(filter: u32) -> RxMode {
+    RxMode {
+        directed: filter & ndis_abi::NDIS_PACKET_TYPE_DIRECTED != 0,
+        multicast: filter & ndis_abi::NDIS_PACKET_TYPE_MULTICAST != 0,
+        all_multicast: filter & ndis_abi::NDIS_PACKET_TYPE_ALL_MULTICAST != 0,
+        broadcast: filter & ndis_abi::NDIS_PACKET_TYPE_BROADCAST != 0,
+        promiscuous: filter & ndis_abi::NDIS_PACKET_TYPE_PROMISCUOUS != 0,
     }
 }
 
@@ -431,6 +500,7 @@ impl WorkHandler for PfService {
             if let Some(causes) = causes {
                 shared.handle_causes(&causes);
             }
+            shared.program_filter(controller);
             controller.service_mailbox(&clock)
         });
         match outcome {
@@ -693,6 +763,7 @@ pub fn bring_up(
         removal: RemovalLatch::new(),
         statistics: SpinLock::new(PfStatsAccumulator::new()),
         interrupt_owed: AtomicBool::new(false),
+        filter_owed: AtomicBool::new(false),
         other_interrupts: AtomicU64::new(0),
         deferred_interrupts: AtomicU64::new(0),
         service_runs: AtomicU64::new(0),

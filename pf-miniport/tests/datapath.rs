@@ -26,6 +26,11 @@ fn up(driver: &EmuDriver, testbed: &Testbed) -> EmuAdapter {
         .add_adapter(testbed.pf_config())
         .expect("InitializeEx succeeds");
     assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
+    // What a bound protocol does first: without a packet filter nothing is indicated.
+    let filter =
+        NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST;
+    let set = adapter.oid_set(OID_GEN_CURRENT_PACKET_FILTER, &filter.to_le_bytes());
+    assert_eq!(set.status, NDIS_STATUS_SUCCESS);
     adapter
 }
 
@@ -456,6 +461,9 @@ fn pause_stays_pending_while_receives_are_out_and_completes_on_their_return() {
         config.return_receives_on_pause = false;
         let adapter = driver.add_adapter(config).expect("InitializeEx succeeds");
         assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
+        let filter = NDIS_PACKET_TYPE_DIRECTED.to_le_bytes();
+        let set = adapter.oid_set(OID_GEN_CURRENT_PACKET_FILTER, &filter);
+        assert_eq!(set.status, NDIS_STATUS_SUCCESS);
         for n in 0..10 {
             testbed.device().inject(&frame_to_pf(300, n));
         }

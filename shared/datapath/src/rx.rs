@@ -51,6 +51,9 @@ pub struct RxCounters {
     pub double_returns: u64,
     /// Buffers the ring or the NBL table refused (an engine bug; never expected).
     pub internal_errors: u64,
+    /// Frames received while indications were off ([`RxEngine::set_indicate`]; NDIS packet
+    /// filter 0): dropped, their buffers reposted.
+    pub filtered: u64,
 }
 
 /// One DPC pass's receive indication.
@@ -71,6 +74,7 @@ pub struct RxEngine<D: DmaMemory, A: NblAllocator, Db: Doorbell> {
     spare: Vec<u16>,
     config: RxConfig,
     counters: RxCounters,
+    indicate: bool,
 }
 
 impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
@@ -107,6 +111,7 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
             spare,
             config,
             counters: RxCounters::default(),
+            indicate: true,
         };
         engine.refill();
         engine.ring.flush();
@@ -134,6 +139,14 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
         self.config.offloads = offloads;
     }
 
+    /// Whether received frames are indicated. Off (NDIS: the packet filter is 0, when a
+    /// miniport must not indicate receives, N/oid-gen-current-packet-filter.md), frames still
+    /// in the ring are dropped, counted in [`RxCounters::filtered`] and their buffers
+    /// reposted. DISPATCH-safe (under the queue lock).
+    pub fn set_indicate(&mut self, indicate: bool) {
+        self.indicate = indicate;
+    }
+
     /// Buffers not posted and not lent.
     pub fn spare(&self) -> usize {
         self.spare.len()
@@ -145,7 +158,15 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
         let mut chain = NblChain::new();
         let (nbls, spare, counters) = (&mut self.nbls, &mut self.spare, &mut self.counters);
         let offloads = self.config.offloads;
+        let indicate = self.indicate;
         let delivered = self.ring.receive(budget, |packet| {
+            if !indicate {
+                counters.filtered = counters.filtered.wrapping_add(1);
+                if spare.len() < spare.capacity() {
+                    spare.push(packet.token);
+                }
+                return;
+            }
             let info = receive_info(&packet.info, &offloads);
             if packet.info.ip_checksum == Checksum::Bad || packet.info.l4_checksum == Checksum::Bad
             {

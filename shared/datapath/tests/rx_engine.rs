@@ -239,3 +239,34 @@ fn foreign_and_double_returns_are_refused() {
     assert_eq!(rig.engine.counters().foreign_returns, 1);
     assert_eq!(rig.engine.outstanding(), 0);
 }
+
+#[test]
+fn indications_off_drops_and_reposts_every_frame() {
+    // Fewer buffers than frames: the test only passes if each dropped buffer is reposted.
+    let mut rig = Rig::new(8, 8, 1);
+    rig.engine.set_indicate(false);
+    for number in 0..40u8 {
+        let frame = vec![number; 64];
+        assert!(
+            rig.deliver(&frame, good(64)),
+            "frame {number}: a buffer is posted"
+        );
+        let indication = rig.engine.poll(64);
+        assert!(indication.chain.is_empty(), "frame {number} indicated");
+    }
+    assert_eq!(rig.engine.outstanding(), 0);
+    assert_eq!(rig.engine.counters().filtered, 40);
+    assert_eq!(rig.engine.counters().frames, 0);
+    rig.engine.set_indicate(true);
+    let frame = vec![0xAB; 64];
+    assert!(rig.deliver(&frame, good(64)));
+    let mut indication = rig.engine.poll(64);
+    let got = frames_of(&mut indication.chain);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, frame);
+    let mut back = NblChain::new();
+    for (_, nbl) in got {
+        back.push_owned(nbl);
+    }
+    assert!(rig.engine.return_nbls(back).is_empty());
+}

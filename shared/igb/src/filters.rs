@@ -337,6 +337,92 @@ impl Vmolr {
     }
 }
 
+/// What the PF's own pool accepts: the receive filter an upper layer asks for (NDIS
+/// `OID_GEN_CURRENT_PACKET_FILTER` bits map one to one), independent of NDIS.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct RxMode {
+    /// Unicast to the PF's own MAC (RAR0).
+    pub directed: bool,
+    /// Multicast whose MTA hash is in the PF's multicast list.
+    pub multicast: bool,
+    /// Every multicast.
+    pub all_multicast: bool,
+    /// Broadcast.
+    pub broadcast: bool,
+    /// Every frame the port sees that no VF pool claims exclusively.
+    pub promiscuous: bool,
+}
+
+impl RxMode {
+    /// Accept nothing: the PF pool is not a candidate for any frame.
+    pub const NONE: Self = Self {
+        directed: false,
+        multicast: false,
+        all_multicast: false,
+        broadcast: false,
+        promiscuous: false,
+    };
+
+    /// Whether any frame can reach the PF pool.
+    #[must_use]
+    pub const fn accepts_anything(&self) -> bool {
+        self.directed || self.multicast || self.all_multicast || self.broadcast || self.promiscuous
+    }
+
+    /// Whether RAR0 (the PF's MAC) stays valid: for directed frames, and in promiscuous mode
+    /// so that frames from the VFs to the PF are still switched internally (§6).
+    #[must_use]
+    pub const fn pf_rar_valid(&self) -> bool {
+        self.directed || self.promiscuous
+    }
+
+    /// The global RCTL.UPE / RCTL.MPE bits (82576 datasheet 7.1.1: the L2 filter passes
+    /// unknown unicast only with UPE and every multicast with MPE; Linux `igb_set_rx_mode` sets
+    /// UPE|MPE for promiscuous and MPE for all-multicast).
+    #[must_use]
+    pub const fn rctl_bits(&self) -> u32 {
+        use crate::regs::pf::rctl;
+        let mut bits = 0;
+        if self.promiscuous {
+            bits |= rctl::UPE | rctl::MPE;
+        }
+        if self.all_multicast {
+            bits |= rctl::MPE;
+        }
+        bits
+    }
+
+    /// The PF pool's VMOLR with this mode's accept bits (82576 datasheet 7.10.3.3 pool
+    /// selection): BAM for broadcast; ROMPE for the MTA hash only while the PF has hashes
+    /// (`has_hashes`: the MTA is shared with the VFs, so an empty PF list must not accept the
+    /// VFs' groups); MPME for all-multicast; in promiscuous mode ROPE with an all-ones UTA on
+    /// the 82576 (Linux `igb_set_rx_mode`: "use of UTA filter to force packets to default
+    /// pool") and VMOLR.UPE on the I350. Every other field is kept.
+    #[must_use]
+    pub const fn pf_vmolr(&self, generation: Generation, has_hashes: bool, base: Vmolr) -> Vmolr {
+        let i350 = matches!(generation, Generation::I350);
+        Vmolr {
+            bam: self.broadcast || self.promiscuous,
+            rompe: self.multicast && has_hashes,
+            mpme: self.all_multicast || self.promiscuous,
+            rope: self.promiscuous && !i350,
+            upe: self.promiscuous && i350,
+            ..base
+        }
+    }
+
+    /// The value every UTA register gets: all ones while the 82576 PF pool uses ROPE for
+    /// promiscuous mode, else zero (nothing else in these drivers uses unicast hashing).
+    #[must_use]
+    pub const fn uta_value(&self, generation: Generation) -> u32 {
+        if self.promiscuous && !matches!(generation, Generation::I350) {
+            u32::MAX
+        } else {
+            0
+        }
+    }
+}
+
 const _: () = assert!(vmolr_bits::BAM == 0x0800_0000 && vmolr_bits::ROMPE == 0x0200_0000);
 
 #[cfg(test)]
@@ -416,6 +502,54 @@ mod tests {
         assert_eq!(uta_bit(&[0x52, 0x54, 0, 0, 0x10, 0x02]).register, 1);
         assert!(is_multicast(&all_hosts) && !is_multicast(&[0x52, 0, 0, 0, 0, 1]));
         assert!(!is_valid_unicast(&[0; 6]) && is_valid_unicast(&[0x52, 0, 0, 0, 0, 1]));
+    }
+
+    #[test]
+    fn rx_mode_register_bits() {
+        use crate::regs::pf::rctl;
+        let base = Vmolr::default_pool();
+        assert_eq!(RxMode::NONE.rctl_bits(), 0);
+        let none = RxMode::NONE.pf_vmolr(Generation::I82576, true, base);
+        assert!(!none.bam && !none.rompe && !none.mpme && !none.rope && !none.upe);
+        assert_eq!(
+            (none.rlpml, none.aupe, none.strcrc),
+            (base.rlpml, true, true)
+        );
+        assert!(!RxMode::NONE.accepts_anything() && !RxMode::NONE.pf_rar_valid());
+
+        let listed = RxMode {
+            directed: true,
+            multicast: true,
+            broadcast: true,
+            ..RxMode::NONE
+        };
+        assert_eq!(listed.rctl_bits(), 0);
+        let vmolr = listed.pf_vmolr(Generation::I350, true, base);
+        assert!(vmolr.bam && vmolr.rompe && !vmolr.mpme);
+        // An empty PF list must not take the VFs' MTA hashes.
+        assert!(!listed.pf_vmolr(Generation::I350, false, base).rompe);
+        assert!(listed.pf_rar_valid());
+
+        let all_multi = RxMode {
+            all_multicast: true,
+            ..RxMode::NONE
+        };
+        assert_eq!(all_multi.rctl_bits(), rctl::MPE);
+        assert!(all_multi.pf_vmolr(Generation::I82576, false, base).mpme);
+
+        let promiscuous = RxMode {
+            promiscuous: true,
+            ..RxMode::NONE
+        };
+        assert_eq!(promiscuous.rctl_bits(), rctl::UPE | rctl::MPE);
+        let old = promiscuous.pf_vmolr(Generation::I82576, false, base);
+        assert!(old.rope && !old.upe && old.bam && old.mpme);
+        let new = promiscuous.pf_vmolr(Generation::I350, false, base);
+        assert!(!new.rope && new.upe);
+        assert_eq!(promiscuous.uta_value(Generation::I82576), u32::MAX);
+        assert_eq!(promiscuous.uta_value(Generation::I350), 0);
+        assert_eq!(listed.uta_value(Generation::I82576), 0);
+        assert!(promiscuous.pf_rar_valid());
     }
 
     #[test]

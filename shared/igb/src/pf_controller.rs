@@ -34,7 +34,7 @@ use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::MacAddr;
+use crate::filters::{MacAddr, RxMode};
 use crate::ids::Generation;
 use crate::interrupts::PF_VECTOR_OTHER;
 use crate::mailbox::pf::{PfMailbox, PfMailboxError, ServiceReport, VfCounters, VfPolicy, VfState};
@@ -216,6 +216,9 @@ pub struct PfController<M: Mmio + Clone> {
     link: Option<LinkStatus>,
     ping_owed: bool,
     stats: PfControllerStats,
+    /// The PF pool's receive filter once the driver set one ([`Self::set_pf_rx_filter`]);
+    /// re-applied after a MAC reset.
+    rx_mode: Option<RxMode>,
 }
 
 impl<M: Mmio + Clone> PfController<M> {
@@ -244,6 +247,7 @@ impl<M: Mmio + Clone> PfController<M> {
             link: report.link,
             ping_owed: false,
             stats: PfControllerStats::default(),
+            rx_mode: None,
         };
         controller.mailbox.start(controller.device.regs());
         if controller.config.unmask_other_at_bring_up {
@@ -279,6 +283,34 @@ impl<M: Mmio + Clone> PfController<M> {
         self.device.announce_ready()?;
         self.phase = Phase::Running;
         Ok(())
+    }
+
+    /// Programs the PF's own receive filter: `multicast` (group addresses; their MTA hashes,
+    /// RCTL.MO = 0) becomes the PF's share of the MTA, which stays the union with every VF's
+    /// SET_MULTICAST hashes ([`PfMailbox::set_pf_multicast`]), then RCTL/VMOLR/UTA/RAR0 follow
+    /// `mode` ([`PfDevice::set_rx_mode`]). Unicast entries in `multicast` are ignored. Kept and
+    /// re-applied after a reset under VFs.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn set_pf_rx_filter(
+        &mut self,
+        mode: RxMode,
+        multicast: &[MacAddr],
+    ) -> Result<(), PfControllerError> {
+        if self.phase == Phase::Quiesced {
+            return Err(PfControllerError::WrongPhase);
+        }
+        self.mailbox
+            .set_pf_multicast_addresses(multicast, self.device.regs());
+        self.rx_mode = Some(mode);
+        self.device
+            .set_rx_mode(mode, self.mailbox.has_pf_multicast())?;
+        Ok(())
+    }
+
+    /// The PF pool's receive filter last set with [`Self::set_pf_rx_filter`].
+    pub const fn pf_rx_mode(&self) -> Option<RxMode> {
+        self.rx_mode
     }
 
     /// Sets VF `vf`'s administrative policy (admin MAC, port VLAN, trust, VLAN cap;
@@ -419,6 +451,12 @@ impl<M: Mmio + Clone> PfController<M> {
         let (device, report) = configure(self.mmio.clone(), &self.config, clock)?;
         self.device = device;
         self.link = report.link;
+        // The MAC reset cleared MTA, UTA, RAR0's pool bits and VMOLR: the PF's filter again.
+        self.mailbox.restore_mta(self.device.regs());
+        if let Some(mode) = self.rx_mode {
+            self.device
+                .set_rx_mode(mode, self.mailbox.has_pf_multicast())?;
+        }
         self.device
             .enable_other_interrupt(self.config.other_vector)?;
         Ok(report)

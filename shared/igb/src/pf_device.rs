@@ -17,7 +17,7 @@ use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::{MacAddr, RarEntry, Vmolr, is_valid_unicast};
+use crate::filters::{MacAddr, RarEntry, RxMode, Vmolr, is_valid_unicast};
 use crate::ids::Generation;
 use crate::interrupts::pf_ivar_misc;
 use crate::regs::pf::{
@@ -329,6 +329,52 @@ impl<M: Mmio> PfDevice<M> {
             TCTL,
             tctl::EN | tctl::PSP | (TCTL_CT << tctl::CT_SHIFT) | (TCTL_COLD << tctl::COLD_SHIFT),
         );
+        self.regs.flush()?;
+        Ok(())
+    }
+
+    /// Programs what the PF pool receives (`mode`; `has_hashes`: the PF's multicast list is in
+    /// the MTA, which [`crate::mailbox::pf::PfMailbox::set_pf_multicast`] owns): RCTL.UPE/MPE,
+    /// VMOLR of the PF pool (BAM/ROMPE/MPME/ROPE/UPE), the UTA, and RAR0's AV bit. With VMDq on
+    /// (always, [`Self::configure_pools`]) the global L2 filter (82576 datasheet 7.1.1) runs
+    /// first and the pool selection (7.10.3.3) decides whether the PF pool gets a copy; an
+    /// unknown unicast reaches the default (PF) pool only with RCTL.UPE. [`RxMode::NONE`]
+    /// makes the PF pool a candidate for nothing. VF pools are untouched: their VMOLR and RAR
+    /// entries belong to the mailbox, and RCTL.UPE/MPE only widen the L2 filter.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn set_rx_mode(&self, mode: RxMode, has_hashes: bool) -> Result<(), PfInitError> {
+        let generation = self.generation;
+        let pool = self.pf_pool();
+        // RCTL.UPE/MPE: what the L2 filter passes.
+        self.regs.modify(RCTL, |value| {
+            (value & !(rctl::UPE | rctl::MPE)) | mode.rctl_bits()
+        });
+        let uta = mode.uta_value(generation);
+        for index in 0..pf::HASH_TABLE_REGS {
+            if let Some(reg) = pf::uta(index) {
+                self.regs.write(reg, uta);
+            }
+        }
+        if let Some(reg) = pf::vmolr(pool) {
+            let current = Vmolr::decode(self.regs.read(reg));
+            self.regs
+                .write(reg, mode.pf_vmolr(generation, has_hashes, current).encode());
+        }
+        // RAR0: AV off makes frames to our MAC unknown unicast (dropped without UPE). RAH is
+        // written with AV clear first so a half-written entry never matches.
+        let pools = PoolMask::single(pool).unwrap_or(PoolMask::EMPTY);
+        let entry = if mode.pf_rar_valid() {
+            RarEntry::new(self.mac, pools)
+        } else {
+            RarEntry::CLEARED
+        };
+        let (low, high) = entry.encode();
+        if let (Some(ral), Some(rah)) = (pf::ral(generation, 0), pf::rah(generation, 0)) {
+            self.regs.write(rah, 0);
+            self.regs.write(ral, low);
+            self.regs.write(rah, high);
+        }
         self.regs.flush()?;
         Ok(())
     }

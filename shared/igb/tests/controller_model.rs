@@ -701,3 +701,74 @@ fn the_other_vector_is_unmasked_on_request_and_stays_masked_after_quiesce() {
         Err(PfControllerError::WrongPhase)
     );
 }
+
+/// MTA bit of a group address (MO = 0: DA bits 47:36), read back from the model.
+fn mta_has(pf: &PfController<PfBar>, mac: &MacAddr) -> bool {
+    let bit = igb::filters::mta_bit(mac);
+    pf.regs().read(pf::mta(bit.register).unwrap()) & bit.mask() != 0
+}
+
+#[test]
+fn the_pf_filter_shares_the_mta_with_the_vfs_and_survives_a_reset_under_vfs() {
+    use igb::filters::{RxMode, Vmolr};
+    let rig = Rig::new(2);
+    let mut vf0 = rig.vf(0);
+    vf0.handshake(&VfHandshakePolicy::DEFAULT).unwrap();
+    let vf_group: MacAddr = [0x01, 0x00, 0x5E, 0x00, 0x10, 0x20];
+    let pf_group: MacAddr = [0x01, 0x00, 0x5E, 0x00, 0x30, 0x40];
+    vf0.link_mut().set_multicast(&[vf_group]).unwrap();
+    assert!(mta_has(&rig.pf.borrow(), &vf_group));
+
+    let mode = RxMode {
+        directed: true,
+        multicast: true,
+        broadcast: true,
+        ..RxMode::NONE
+    };
+    let all_multicast = RxMode {
+        all_multicast: true,
+        ..RxMode::NONE
+    };
+    let pf_pool = 2;
+    {
+        let mut pf = rig.pf.borrow_mut();
+        pf.set_pf_rx_filter(mode, &[pf_group]).unwrap();
+        // The union: the PF's list did not wipe the VF's group.
+        assert!(mta_has(&pf, &pf_group) && mta_has(&pf, &vf_group));
+        let vmolr = Vmolr::decode(pf.regs().read(pf::vmolr(pf_pool).unwrap()));
+        assert!(vmolr.rompe && vmolr.bam && !vmolr.mpme);
+        // A new PF list replaces only the PF's share.
+        pf.set_pf_rx_filter(mode, &[]).unwrap();
+        assert!(!mta_has(&pf, &pf_group) && mta_has(&pf, &vf_group));
+        let vmolr = Vmolr::decode(pf.regs().read(pf::vmolr(pf_pool).unwrap()));
+        assert!(
+            !vmolr.rompe,
+            "no PF hashes: the VFs' groups are not the PF's"
+        );
+        // Filter 0: the PF pool is a candidate for nothing, RAR0 invalid.
+        pf.set_pf_rx_filter(RxMode::NONE, &[pf_group]).unwrap();
+        let vmolr = Vmolr::decode(pf.regs().read(pf::vmolr(pf_pool).unwrap()));
+        assert!(!vmolr.rompe && !vmolr.bam && !vmolr.mpme);
+        let rah0 = pf.regs().read(pf::rah(GEN, 0).unwrap());
+        assert_eq!(rah0 & pf::rah_bits::AV, 0);
+        // The VF's own pool is untouched.
+        let vf_vmolr = Vmolr::decode(pf.regs().read(pf::vmolr(0).unwrap()));
+        assert!(vf_vmolr.rompe);
+        pf.set_pf_rx_filter(all_multicast, &[pf_group]).unwrap();
+    }
+
+    // A MAC reset restores the default pool setup (BAM, ROMPE, RAR0 valid) and clears the
+    // MTA; the PF's own filter (all-multicast only) must come back on top of it.
+    rig.pf
+        .borrow_mut()
+        .begin_reset_under_vfs(&rig.clock)
+        .unwrap();
+    let pf = rig.pf.borrow();
+    assert_eq!(pf.pf_rx_mode(), Some(all_multicast));
+    assert!(mta_has(&pf, &pf_group));
+    let vmolr = Vmolr::decode(pf.regs().read(pf::vmolr(pf_pool).unwrap()));
+    assert!(vmolr.mpme && !vmolr.bam);
+    assert_ne!(pf.regs().read(pf::RCTL) & pf::rctl::MPE, 0);
+    let rah0 = pf.regs().read(pf::rah(GEN, 0).unwrap());
+    assert_eq!(rah0 & pf::rah_bits::AV, 0);
+}

@@ -349,6 +349,9 @@ impl GeneralOids {
     fn set_multicast_list(&mut self, request: &mut OidRequest<'_>) -> NdisResult {
         let length = request.input_len();
         if length % 6 != 0 {
+            // NDIS wants BytesNeeded with INVALID_LENGTH: the next whole number of addresses
+            // (N/handling-oid-requests-in-a-miniport-adapter.md).
+            request.set_bytes_needed(length.div_ceil(6).saturating_mul(6));
             return Err(NdisError::INVALID_LENGTH);
         }
         let count = length / 6;

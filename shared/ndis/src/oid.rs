@@ -200,7 +200,7 @@ impl<'a> OidRequest<'a> {
         self.buffer_geometry().2
     }
 
-    fn set_bytes_needed(&mut self, needed: usize) {
+    pub(crate) fn set_bytes_needed(&mut self, needed: usize) {
         let needed = u32::try_from(needed).unwrap_or(u32::MAX);
         let kind = self.kind();
         let request = self.request_mut();

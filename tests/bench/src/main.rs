@@ -151,6 +151,16 @@ fn main() -> ExitCode {
         }
     };
     adapter.restart();
+    // As a bound protocol does first: with packet filter 0 nothing would be indicated.
+    let filter = ndis_abi::NDIS_PACKET_TYPE_DIRECTED | ndis_abi::NDIS_PACKET_TYPE_BROADCAST;
+    let set = adapter.oid_set(
+        ndis_abi::OID_GEN_CURRENT_PACKET_FILTER,
+        &filter.to_le_bytes(),
+    );
+    if set.status != ndis_abi::NDIS_STATUS_SUCCESS {
+        eprintln!("OID_GEN_CURRENT_PACKET_FILTER: {:#x}", set.status);
+        return ExitCode::from(2);
+    }
     let result = match args.path {
         Path::Tx => run_tx(&adapter, &args),
         Path::Rx => run_rx(&testbed, &adapter, &args),

@@ -101,7 +101,9 @@ impl State {
         let vt_ctl = self.reg(r::VT_CTL);
         let default_pool = ((vt_ctl >> r::VT_CTL_DEF_PL_SHIFT) & 7) as u8;
         let default_enabled = vt_ctl & r::VT_CTL_DIS_DEF_POOL == 0;
-        let mo = (self.reg(r::RCTL) >> 12) & 3;
+        let rctl = self.reg(r::RCTL);
+        let mo = (rctl >> 12) & 3;
+        let mut hit_any_rar = false;
         let multicast = net::is_multicast(&dst);
         let broadcast = net::is_broadcast(&dst);
         let mut class = Classification::default();
@@ -111,6 +113,7 @@ impl State {
         } else {
             let (rar_pools, hit) = self.rar_lookup(&dst);
             pools = rar_pools;
+            hit_any_rar = hit;
             class.unicast_rar_hit = hit && !multicast;
             if multicast {
                 if !hit && self.table_bit(r::MTA0, mta_hash(&dst, mo)) {
@@ -133,8 +136,14 @@ impl State {
                 None => self.pools_with(r::VMOLR_AUPE),
             };
         }
-        // Step 4: unmatched unicast from the wire goes to the default pool.
-        if !multicast && pools == 0 && source == Source::Wire && default_enabled {
+        // Step 4: unmatched unicast from the wire goes to the default pool, but only if it
+        // passed the global L2 address filter first (82576 datasheet 7.1.1: exact RAR match or
+        // unicast promiscuous RCTL.UPE; 7.10.3.3: pool selection runs on packets the L2 filter
+        // accepted). An unknown unicast without RCTL.UPE is dropped, not handed to the PF; a
+        // RAR hit whose POOLSEL is empty did pass the L2 filter. Linux `igb_set_rx_mode` sets
+        // RCTL.UPE for IFF_PROMISC for exactly this reason.
+        let l2_accepted = hit_any_rar || rctl & r::RCTL_UPE != 0;
+        if !multicast && pools == 0 && source == Source::Wire && default_enabled && l2_accepted {
             pools = 1 << default_pool;
         }
         // Replication off: broadcast/multicast reach the default pool only (interpretation,

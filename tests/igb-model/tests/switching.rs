@@ -74,25 +74,90 @@ fn wire_frame_reaches_only_pools_whose_rar_and_vlan_match() {
 }
 
 #[test]
-fn unmatched_unicast_goes_to_default_pool_unless_disabled() {
-    let dev = Device::new(Generation::I82576);
+fn unmatched_unicast_reaches_default_pool_only_in_unicast_promiscuous() {
+    for generation in [Generation::I82576, Generation::I350] {
+        let dev = Device::new(generation);
+        pf_vmdq_setup(&dev, 2);
+        let pf = dev.pf_bar();
+        let mut vf0 = vf_rx(&dev, 0);
+        let mut pf_ring = pf_rx(&dev, 2);
+        let stranger = eth([2, 7, 7, 7, 7, 7], [2, 9, 9, 9, 9, 9], None, 0x0800, b"?");
+        // 82576 datasheet 7.1.1: without RCTL.UPE an unknown unicast fails the L2 filter, so
+        // the default pool never sees it.
+        dev.inject(&stranger);
+        assert!(
+            pf_ring.poll().is_empty(),
+            "{generation:?}: L2 filter drops it"
+        );
+        assert_eq!(dev.counters().rx_no_match_drops, 1);
+        pf.write32(r::RCTL, r::RCTL_EN | r::RCTL_UPE);
+        dev.inject(&stranger);
+        assert_eq!(
+            pf_ring.poll().len(),
+            1,
+            "{generation:?}: default pool (PF pool 2) takes unmatched unicast with UPE"
+        );
+        assert!(vf0.poll().is_empty());
+        pf.write32(
+            r::VT_CTL,
+            (2 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL,
+        );
+        dev.inject(&stranger);
+        assert!(pf_ring.poll().is_empty());
+    }
+}
+
+#[test]
+fn rar_without_pool_bits_still_passes_the_l2_filter_to_the_default_pool() {
+    let dev = Device::new(Generation::I350);
     pf_vmdq_setup(&dev, 2);
-    let mut vf0 = vf_rx(&dev, 0);
     let mut pf_ring = pf_rx(&dev, 2);
-    let stranger = eth([2, 7, 7, 7, 7, 7], [2, 9, 9, 9, 9, 9], None, 0x0800, b"?");
-    dev.inject(&stranger);
-    assert_eq!(
-        pf_ring.poll().len(),
-        1,
-        "default pool (PF pool 2) takes unmatched unicast"
-    );
-    assert!(vf0.poll().is_empty());
-    dev.pf_bar().write32(
-        r::VT_CTL,
-        (2 << r::VT_CTL_DEF_PL_SHIFT) | r::VT_CTL_REPL_EN | r::VT_CTL_DIS_DEF_POOL,
-    );
-    dev.inject(&stranger);
-    assert!(pf_ring.poll().is_empty());
+    set_rar(&dev.pf_bar(), 5, [2, 5, 5, 5, 5, 5], 0);
+    dev.inject(&eth(
+        [2, 5, 5, 5, 5, 5],
+        [2, 9, 9, 9, 9, 9],
+        None,
+        0x0800,
+        b"?",
+    ));
+    assert_eq!(pf_ring.poll().len(), 1);
+}
+
+#[test]
+fn multicast_reaches_pools_by_mta_rompe_and_mpme() {
+    for generation in [Generation::I82576, Generation::I350] {
+        let dev = Device::new(generation);
+        pf_vmdq_setup(&dev, 2);
+        let pf = dev.pf_bar();
+        let mut vf0 = vf_rx(&dev, 0);
+        let mut vf1 = vf_rx(&dev, 1);
+        let mut pf_ring = pf_rx(&dev, 2);
+        // 01:00:5E:00:00:01: MO = 0 hash = DA bits 47:36 = 0x010 -> MTA[0] bit 16.
+        let group = [0x01, 0x00, 0x5E, 0x00, 0x00, 0x01];
+        let other = [0x01, 0x00, 0x5E, 0x00, 0x01, 0x02];
+        pf.write32(r::MTA0, 1 << 16);
+        pf.write32(r::VMOLR0, r::VMOLR_AUPE | r::VMOLR_ROMPE | r::VMOLR_STRCRC);
+        pf.write32(
+            r::VMOLR0 + 4,
+            r::VMOLR_AUPE | r::VMOLR_MPME | r::VMOLR_STRCRC,
+        );
+        pf.write32(r::VMOLR0 + 8, r::VMOLR_AUPE | r::VMOLR_STRCRC);
+        dev.inject(&eth(group, [2, 9, 9, 9, 9, 9], None, 0x0800, b"g"));
+        assert_eq!(vf0.poll().len(), 1, "{generation:?}: MTA hit, ROMPE");
+        assert_eq!(vf1.poll().len(), 1, "{generation:?}: MPME");
+        assert!(pf_ring.poll().is_empty(), "{generation:?}: neither");
+        dev.inject(&eth(other, [2, 9, 9, 9, 9, 9], None, 0x0800, b"o"));
+        assert!(vf0.poll().is_empty(), "{generation:?}: MTA miss");
+        assert_eq!(vf1.poll().len(), 1);
+        assert!(pf_ring.poll().is_empty());
+        // The MTA hash honours RCTL.MO: type 3 uses DA bits 43:32 (0x201 for `other`).
+        pf.write32(r::RCTL, r::RCTL_EN | (3 << 12));
+        pf.write32(r::MTA0, 0);
+        pf.write32(r::MTA0 + 4 * (0x201 >> 5), 1 << (0x201 & 31));
+        dev.inject(&eth(other, [2, 9, 9, 9, 9, 9], None, 0x0800, b"o"));
+        assert_eq!(vf0.poll().len(), 1, "{generation:?}: MO = 3 hash");
+        assert_eq!(vf1.poll().len(), 1);
+    }
 }
 
 #[test]

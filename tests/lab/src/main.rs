@@ -289,6 +289,15 @@ fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
     println!();
     println!("OIDs (queries while Running)");
     print_oids(&adapter);
+    // What TCP/IP sets when it binds: without a packet filter the PF indicates nothing.
+    let filter =
+        NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST;
+    let set = adapter.oid_set(OID_GEN_CURRENT_PACKET_FILTER, &filter.to_le_bytes());
+    println!(
+        "  {:<40} {}",
+        "Set packet filter DIRECTED|MULTICAST|BROADCAST",
+        status_text(set.status)
+    );
     let traffic_clean = run_pf_traffic(&adapter, &testbed);
     adapter.pause();
     let mut clean = print_violations("PF adapter", &adapter.halt(NdisHaltDeviceDisabled));

@@ -29,8 +29,8 @@ use super::message::{
     header_info, id,
 };
 use crate::filters::{
-    HashBit, MacAddr, RarEntry, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vf_rar_index,
-    vmolr_bits,
+    HashBit, MacAddr, RarEntry, VlanId, VlvfEntry, Vmolr, is_multicast, is_valid_unicast, mta_bit,
+    vf_rar_index, vmolr_bits,
 };
 use crate::ids::Generation;
 use crate::regs::pf::{
@@ -472,6 +472,34 @@ impl PfMailbox {
                 *word |= bit.mask();
             }
         }
+        self.write_mta(regs);
+    }
+
+    /// As [`Self::set_pf_multicast`], from group addresses (their MO = 0 MTA hashes, §2.3);
+    /// unicast entries are ignored.
+    pub fn set_pf_multicast_addresses<M: Mmio>(
+        &mut self,
+        addresses: &[MacAddr],
+        regs: &PfRegisters<M>,
+    ) {
+        self.pf_mta = [0; HASH_TABLE_REGS];
+        for mac in addresses.iter().filter(|mac| is_multicast(mac)) {
+            let bit = mta_bit(mac);
+            if let Some(word) = self.pf_mta.get_mut(bit.register) {
+                *word |= bit.mask();
+            }
+        }
+        self.write_mta(regs);
+    }
+
+    /// Whether the PF's own multicast hashes are non-empty (the PF pool's VMOLR.ROMPE).
+    #[must_use]
+    pub fn has_pf_multicast(&self) -> bool {
+        self.pf_mta.iter().any(|word| *word != 0)
+    }
+
+    /// Writes the MTA again from the PF's and the VFs' hashes (after a MAC reset cleared it).
+    pub fn restore_mta<M: Mmio>(&self, regs: &PfRegisters<M>) {
         self.write_mta(regs);
     }
 
