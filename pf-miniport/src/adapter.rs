@@ -193,6 +193,11 @@ impl MiniportDriver for PfDriver {
                 offloads,
             )
         };
+        // 802.1Q keywords (*PriorityVLANTag, *VlanID), applied once the hardware is up.
+        let mut vlan_rejected: Vec<(u32, u32)> = Vec::new();
+        let vlan = crate::keywords::read_vlan(&mut context.keywords()?, |site, value| {
+            vlan_rejected.push((site, value));
+        });
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
         // 3. Hardware, then the general attributes with the real MAC and link.
@@ -226,7 +231,17 @@ impl MiniportDriver for PfDriver {
             error.status()
         })?;
         mac.log_fallbacks(&hardware.shared.core);
-        for (site, value) in moderation_rejected.into_iter().chain(offload_rejected) {
+        if !hardware.shared.set_vlan(vlan.pf_vlan(), vlan.policy()) {
+            vlan_rejected.push((
+                crate::keywords::event_site::VLAN_FILTER_NOT_INSTALLED,
+                u32::from(vlan.vlan_id),
+            ));
+        }
+        for (site, value) in moderation_rejected
+            .into_iter()
+            .chain(offload_rejected)
+            .chain(vlan_rejected)
+        {
             // An invalid keyword value is replaced by the default and reported.
             hardware.shared.core.log_event(
                 ndis::event_log::EventCode::INVALID_VALUE_FROM_ADAPTER,

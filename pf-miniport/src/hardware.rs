@@ -290,6 +290,22 @@ pub struct PfShared {
 }
 
 impl PfShared {
+    /// The PF queue's 802.1Q handling (`*PriorityVLANTag`, `*VlanID`): the pool's strip and
+    /// filter in hardware, then the engines' tagging policy. Returns false when the filter
+    /// could not be installed (controller busy, device gone or no free VLVF entry).
+    pub fn set_vlan(
+        &self,
+        hardware: igb::pf_device::PfVlan,
+        policy: igb_datapath::VlanPolicy,
+    ) -> bool {
+        let installed = self
+            .controller
+            .try_with(|controller| controller.set_pf_vlan(hardware))
+            .is_some_and(|result| result.unwrap_or(false));
+        self.datapath.set_vlan_policy(policy);
+        installed
+    }
+
     /// The link as the hardware reports it now (STATUS, no wait).
     pub fn hardware_link(&self) -> Result<LinkStatus, PfInitError> {
         Ok(LinkStatus::from_status(self.regs.read_present(pf::STATUS)?))
