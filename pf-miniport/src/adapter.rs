@@ -217,6 +217,8 @@ impl MiniportDriver for PfDriver {
                 );
                 identity.permanent_address = mac.permanent;
                 identity.current_address = mac.current;
+                identity.priority_tagging = vlan.policy().priority;
+                identity.vlan_tagging = vlan.policy().vlan;
                 context.set_general_attributes(
                     &identity,
                     link,

@@ -128,6 +128,23 @@ fn tx_tag_on_the_wire_follows_priority_vlan_tag() {
                 .into_iter()
                 .collect();
             let adapter = up(&driver, &testbed, &keywords);
+            // MacOptions say which tagging is performed (bit 1 priority, bit 2 VLAN).
+            let options = adapter
+                .attributes()
+                .general
+                .expect("general attributes")
+                .mac_options;
+            let tag = keyword.unwrap_or(3);
+            assert_eq!(
+                options & NDIS_MAC_OPTION_8021P_PRIORITY != 0,
+                tag & 1 != 0,
+                "{generation:?} {keyword:?}"
+            );
+            assert_eq!(
+                options & NDIS_MAC_OPTION_8021Q_VLAN != 0,
+                tag & 2 != 0,
+                "{generation:?} {keyword:?}"
+            );
             let wire = send(
                 &adapter,
                 &testbed,
