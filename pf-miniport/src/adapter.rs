@@ -193,6 +193,13 @@ impl MiniportDriver for PfDriver {
                 offloads,
             )
         };
+        // 802.1Q keywords (*PriorityVLANTag, *VlanID): the pool's strip and filter are part of
+        // the controller's configuration (bring-up and every reset apply them), the tagging
+        // policy goes to the engines.
+        let mut vlan_rejected: Vec<(u32, u32)> = Vec::new();
+        let vlan = crate::keywords::read_vlan(&mut context.keywords()?, |site, value| {
+            vlan_rejected.push((site, value));
+        });
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
         // 3. Hardware, then the general attributes with the real MAC and link.
@@ -203,6 +210,7 @@ impl MiniportDriver for PfDriver {
             network_address,
             link_settings,
             moderation,
+            vlan.pf_vlan(),
             |mac: &MacChoice, link: ndis::ethernet::LinkState| {
                 let mut identity = AdapterIdentity::placeholder(
                     device,
@@ -212,6 +220,8 @@ impl MiniportDriver for PfDriver {
                 );
                 identity.permanent_address = mac.permanent;
                 identity.current_address = mac.current;
+                identity.priority_tagging = vlan.policy().priority;
+                identity.vlan_tagging = vlan.policy().vlan;
                 context.set_general_attributes(
                     &identity, link, &oids,
                     // Never reported: see `crate::capabilities` (RSS is not implemented).
@@ -232,7 +242,12 @@ impl MiniportDriver for PfDriver {
                 &[],
             );
         }
-        for (site, value) in moderation_rejected.into_iter().chain(offload_rejected) {
+        hardware.shared.datapath.set_vlan_policy(vlan.policy());
+        for (site, value) in moderation_rejected
+            .into_iter()
+            .chain(offload_rejected)
+            .chain(vlan_rejected)
+        {
             // An invalid keyword value is replaced by the default and reported.
             hardware.shared.core.log_event(
                 ndis::event_log::EventCode::INVALID_VALUE_FROM_ADAPTER,

@@ -377,6 +377,13 @@ impl PfDataPath {
         self.rx.lock().set_indicate(enabled);
     }
 
+    /// The 802.1Q tagging policy the engines follow from now on (`*PriorityVLANTag`,
+    /// `*VlanID`; both locks briefly).
+    pub fn set_vlan_policy(&self, vlan: igb_datapath::VlanPolicy) {
+        self.tx.lock().set_vlan_policy(vlan);
+        self.rx.lock().set_vlan_policy(vlan);
+    }
+
     /// Counters.
     pub fn counters(&self) -> DataPathCounters {
         let (tx, tx_held) = {

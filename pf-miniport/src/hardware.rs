@@ -691,6 +691,7 @@ pub fn bring_up(
     network_address: Option<MacAddr>,
     link_settings: LinkSettings,
     moderation: ModerationSetting,
+    vlan: igb::pf_device::PfVlan,
     make_core: impl FnOnce(&MacChoice, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(PfHardware, MacChoice), BringUpError> {
     let clock = PassiveClock;
@@ -728,6 +729,9 @@ pub fn bring_up(
         mac: Some(current),
         link: LinkStart::Leave,
         unmask_other_at_bring_up: false,
+        // Applied by the bring-up itself (and by every reset under VFs), before any handler
+        // can hold the controller: a setting made after init could find it busy.
+        vlan,
         ..PfConfig::new(generation, 0)
     };
     let (controller, _report) = PfController::bring_up(Arc::clone(&io), config, &clock)?;

@@ -14,6 +14,8 @@ use ndis::offload::OffloadConfig;
 use ndis::receive::{NblAllocator, ReceiveInfo, ReceiveNbls, ReclaimError};
 use ndis_abi::*;
 
+use crate::offload::VlanPolicy;
+
 /// Engine settings.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct RxConfig {
@@ -23,6 +25,9 @@ pub struct RxConfig {
     /// The Rx checksum offloads enabled: a result is reported only for those (the `rx`
     /// halves). Change with [`RxEngine::set_offloads`].
     pub offloads: OffloadConfig,
+    /// Which parts of a stripped 802.1Q tag are reported (`*PriorityVLANTag`). Change with
+    /// [`RxEngine::set_vlan_policy`].
+    pub vlan: VlanPolicy,
 }
 
 impl Default for RxConfig {
@@ -30,6 +35,7 @@ impl Default for RxConfig {
         Self {
             low_water: 8,
             offloads: OffloadConfig::ALL,
+            vlan: VlanPolicy::default(),
         }
     }
 }
@@ -128,6 +134,12 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
         &self.ring
     }
 
+    /// Applies a new 802.1Q policy: frames indicated from the next pass on report only the
+    /// enabled parts of a stripped tag. DISPATCH-safe (under the queue lock).
+    pub fn set_vlan_policy(&mut self, vlan: VlanPolicy) {
+        self.config.vlan = vlan;
+    }
+
     /// Buffers held by NDIS (indicated, not returned).
     pub const fn outstanding(&self) -> usize {
         self.nbls.lent()
@@ -157,7 +169,7 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     pub fn poll(&mut self, budget: usize) -> RxIndication {
         let mut chain = NblChain::new();
         let (nbls, spare, counters) = (&mut self.nbls, &mut self.spare, &mut self.counters);
-        let offloads = self.config.offloads;
+        let (offloads, vlan) = (self.config.offloads, self.config.vlan);
         let indicate = self.indicate;
         let delivered = self.ring.receive(budget, |packet| {
             if !indicate {
@@ -167,7 +179,7 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
                 }
                 return;
             }
-            let info = receive_info(&packet.info, &offloads);
+            let info = receive_info(&packet.info, &offloads, &vlan);
             if packet.info.ip_checksum == Checksum::Bad || packet.info.l4_checksum == Checksum::Bad
             {
                 counters.checksum_errors = counters.checksum_errors.wrapping_add(1);
@@ -331,7 +343,7 @@ fn enabled_results(frame: &RxFrameInfo, enabled: &OffloadConfig) -> RxFrameInfo 
 }
 
 /// The NBL info for a validated write-back.
-fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig) -> ReceiveInfo {
+fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig, vlan: &VlanPolicy) -> ReceiveInfo {
     let frame = &enabled_results(frame, enabled);
     let mut checksum = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0);
     match frame.ip_checksum {
@@ -364,10 +376,13 @@ fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig) -> ReceiveInfo {
         Checksum::NotChecked => {}
     }
     let vlan = match frame.vlan {
-        Some(tci) => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0)
-            .with_VlanId(u32::from(tci & 0x0FFF))
-            .with_CanonicalFormatId(u32::from((tci >> 12) & 1))
-            .with_UserPriority(u32::from(tci >> 13)),
+        Some(tci) => {
+            let (priority, cfi, vid) = vlan.rx_fields(tci);
+            NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0)
+                .with_VlanId(vid)
+                .with_CanonicalFormatId(cfi)
+                .with_UserPriority(priority)
+        }
         None => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0),
     };
     // RSS type (82576 datasheet 7.1.2.8 / 8.10 write-back RSS Type): 1 TCP/IPv4, 2 IPv4,
@@ -415,40 +430,50 @@ mod tests {
     #[test]
     fn results_are_reported_only_for_enabled_rx_offloads() {
         let tcp_v4 = frame(0x11, Checksum::Good, Checksum::Good);
-        let all = receive_info(&tcp_v4, &OffloadConfig::ALL).checksum;
+        let all = receive_info(&tcp_v4, &OffloadConfig::ALL, &VlanPolicy::default()).checksum;
         assert_eq!(all.Receive_TcpChecksumSucceeded(), 1);
         assert_eq!(all.Receive_IpChecksumSucceeded(), 1);
         let mut enabled = OffloadConfig::ALL;
         enabled.tcp_ipv4.rx = false;
-        let info = receive_info(&tcp_v4, &enabled).checksum;
+        let info = receive_info(&tcp_v4, &enabled, &VlanPolicy::default()).checksum;
         assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
         assert_eq!(info.Receive_IpChecksumSucceeded(), 1);
         // IPv6 TCP still reported with IPv4 TCP off.
         let tcp_v6 = frame(0x14, Checksum::NotChecked, Checksum::Bad);
         assert_eq!(
-            receive_info(&tcp_v6, &enabled)
+            receive_info(&tcp_v6, &enabled, &VlanPolicy::default())
                 .checksum
                 .Receive_TcpChecksumFailed(),
             1
         );
         enabled.tcp_ipv6.rx = false;
-        assert_eq!(receive_info(&tcp_v6, &enabled).checksum.value(), 0);
+        assert_eq!(
+            receive_info(&tcp_v6, &enabled, &VlanPolicy::default())
+                .checksum
+                .value(),
+            0
+        );
         // No packet type (QEMU): an IP result makes it IPv4; an L4-only result needs both
         // families on.
         let mut enabled = OffloadConfig::ALL;
         enabled.udp_ipv6.rx = false;
         let bare = frame(0, Checksum::NotChecked, Checksum::Good);
-        let info = receive_info(&bare, &enabled).checksum;
+        let info = receive_info(&bare, &enabled, &VlanPolicy::default()).checksum;
         assert_eq!(info.Receive_UdpChecksumSucceeded(), 0);
         assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
         assert_eq!(
-            receive_info(&bare, &OffloadConfig::ALL)
+            receive_info(&bare, &OffloadConfig::ALL, &VlanPolicy::default())
                 .checksum
                 .Receive_TcpChecksumSucceeded(),
             1
         );
         enabled.ipv4_header.rx = false;
         let v4 = frame(0, Checksum::Good, Checksum::NotChecked);
-        assert_eq!(receive_info(&v4, &enabled).checksum.value(), 0);
+        assert_eq!(
+            receive_info(&v4, &enabled, &VlanPolicy::default())
+                .checksum
+                .value(),
+            0
+        );
     }
 }
