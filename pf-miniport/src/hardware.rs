@@ -600,6 +600,12 @@ impl PfHardware {
     }
 }
 
+/// The PF pool's RLPML for `*JumboPacket` (header included): + CRC + a VLAN tag, as RLPML
+/// counts both (Linux igb: max_frame = MTU + ETH_HLEN + ETH_FCS_LEN + VLAN_HLEN).
+pub const fn pool_max_frame(jumbo_packet: u32) -> u32 {
+    jumbo_packet.saturating_add(8)
+}
+
 /// Maps BAR0 and brings the PF up; `make_core` builds the NDIS-facing state once the MAC is
 /// known (and sets the general attributes). PASSIVE, inside `MiniportInitializeEx`.
 pub fn bring_up(
@@ -608,6 +614,7 @@ pub fn bring_up(
     network_address: Option<MacAddr>,
     link_settings: LinkSettings,
     moderation: ModerationSetting,
+    jumbo_packet: u32,
     make_core: impl FnOnce(&MacChoice, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(PfHardware, MacChoice), BringUpError> {
     let clock = PassiveClock;
@@ -643,6 +650,7 @@ pub fn bring_up(
         mac: Some(current),
         link: LinkStart::Leave,
         unmask_other_at_bring_up: false,
+        max_frame: pool_max_frame(jumbo_packet),
         ..PfConfig::new(generation, 0)
     };
     let (controller, _report) = PfController::bring_up(Arc::clone(&io), config, &clock)?;
@@ -653,7 +661,7 @@ pub fn bring_up(
         generation,
         link_settings,
         false,
-        igb::pf_device::PF_MAX_FRAME,
+        pool_max_frame(jumbo_packet),
         &clock,
     );
     mac.phy = phy.map(|_| ());
@@ -668,6 +676,7 @@ pub fn bring_up(
         generation,
         Arc::clone(&dma),
         moderation,
+        jumbo_packet,
     )
     .map_err(BringUpError::DataPath)?;
     let shared = Arc::new(PfShared {

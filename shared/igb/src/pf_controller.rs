@@ -79,6 +79,9 @@ pub struct PfConfig {
     /// function's capability, and an unmasked cause could assert INTx on a line no one claims
     /// (Linux `igb_open` also enables interrupts only after `request_irq`).
     pub unmask_other_at_bring_up: bool,
+    /// The PF pool's largest Rx frame incl. CRC and a VLAN tag (VMOLR.RLPML of the PF pool;
+    /// the global RLPML is at least this). [`crate::pf_device::PF_MAX_FRAME`] without jumbo frames.
+    pub max_frame: u32,
 }
 
 impl PfConfig {
@@ -95,6 +98,7 @@ impl PfConfig {
                 timeout: Duration::from_secs(5),
             },
             unmask_other_at_bring_up: true,
+            max_frame: crate::pf_device::PF_MAX_FRAME,
         }
     }
 }
@@ -525,6 +529,7 @@ fn configure<M: Mmio, C: Clock + ?Sized>(
         LinkStart::Leave => None,
         LinkStart::RestartAutoNegotiation { timeout } => Some(device.start_link(timeout, clock)?),
     };
+    device.set_pf_max_frame(config.max_frame);
     device.configure_pools(config.num_vfs)?;
     Ok((device, BringUpReport { reset, link }))
 }
