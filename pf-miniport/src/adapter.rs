@@ -31,9 +31,10 @@ use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
 
 use crate::capabilities::{MAX_VFS, PF_OFFLOAD, PfCapabilities, pf_capabilities};
-use crate::hardware::{MacChoice, PfHardware, PfShared, bring_up};
+use crate::hardware::{MacChoice, PfHardware, PfSettings, PfShared, bring_up};
 use crate::keywords::{
-    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_offloads, requested_vfs, select_features,
+    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_jumbo_packet, read_offloads, requested_vfs,
+    select_features,
 };
 
 /// Driver version reported in `OID_GEN_VENDOR_DRIVER_VERSION` (major.minor).
@@ -164,6 +165,7 @@ impl MiniportDriver for PfDriver {
         // 2. Keywords, with the precedence rules.
         let mut moderation_rejected: Vec<(u32, u32)> = Vec::new();
         let mut offload_rejected: Vec<(u32, u32)> = Vec::new();
+        let jumbo;
         let (features, num_vfs, link_settings, network_address, moderation, offloads) = {
             let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
@@ -182,6 +184,9 @@ impl MiniportDriver for PfDriver {
                 moderation_rejected.push((site, value));
             });
             let offloads = read_offloads(&mut keywords, |site, value| {
+                offload_rejected.push((site, value));
+            });
+            jumbo = read_jumbo_packet(&mut keywords, |site, value| {
                 offload_rejected.push((site, value));
             });
             (
@@ -204,13 +209,17 @@ impl MiniportDriver for PfDriver {
 
         // 3. Hardware, then the general attributes with the real MAC and link.
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
-        let (hardware, mac) = bring_up(
-            context,
+        let settings = PfSettings {
             generation,
             network_address,
             link_settings,
             moderation,
-            vlan.pf_vlan(),
+            vlan: vlan.pf_vlan(),
+            jumbo_packet: jumbo,
+        };
+        let (hardware, mac) = bring_up(
+            context,
+            settings,
             |mac: &MacChoice, link: ndis::ethernet::LinkState| {
                 let mut identity = AdapterIdentity::placeholder(
                     device,
@@ -222,6 +231,8 @@ impl MiniportDriver for PfDriver {
                 identity.current_address = mac.current;
                 identity.priority_tagging = vlan.policy().priority;
                 identity.vlan_tagging = vlan.policy().vlan;
+                // OID_GEN_MAXIMUM_FRAME_SIZE and MtuSize: *JumboPacket less the header.
+                identity.mtu = jumbo.saturating_sub(ndis::ethernet::ETHERNET_HEADER_LENGTH);
                 context.set_general_attributes(
                     &identity, link, &oids,
                     // Never reported: see `crate::capabilities` (RSS is not implemented).

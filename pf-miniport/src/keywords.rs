@@ -115,6 +115,34 @@ pub fn read_vlan<S: KeywordSource + ?Sized>(
     }
 }
 
+/// `*JumboPacket`: the largest frame in bytes, Ethernet header included, CRC and VLAN tag
+/// not (N/standardized-inf-keywords-for-network-devices.md: 1514 = no jumbo frames).
+pub const JUMBO_PACKET: &str = "*JumboPacket";
+/// `*JumboPacket` default and minimum.
+pub const STANDARD_PACKET: u32 = 1514;
+/// Largest `*JumboPacket`: the 82576/I350 long-packet limit of 9728 bytes incl. CRC (RLPML
+/// reset value 0x2600, igb-hardware.md §2.2) less the CRC and a VLAN tag (RLPML counts both).
+pub const MAX_JUMBO_PACKET: u32 = 9728 - 4 - 4;
+/// Event-log call site of a rejected `*JumboPacket` (data: the value); 1514 used.
+pub const JUMBO_PACKET_REJECTED: u32 = 0x0001_0204;
+
+/// `*JumboPacket` within [`STANDARD_PACKET`]..=[`MAX_JUMBO_PACKET`]; absent → 1514; any other
+/// value is passed to `rejected(site, value)` for the event log and replaced by 1514. Read at
+/// init only (NDIS restarts the adapter when an advanced property changes).
+pub fn read_jumbo_packet<S: KeywordSource + ?Sized>(
+    source: &mut S,
+    mut rejected: impl FnMut(u32, u32),
+) -> u32 {
+    match source.read_integer(JUMBO_PACKET) {
+        None => STANDARD_PACKET,
+        Some(value) if (STANDARD_PACKET..=MAX_JUMBO_PACKET).contains(&value) => value,
+        Some(value) => {
+            rejected(JUMBO_PACKET_REJECTED, value);
+            STANDARD_PACKET
+        }
+    }
+}
+
 /// The task-offload keywords (`*IPChecksumOffloadIPv4`, `*TCP/UDPChecksumOffloadIPv4/6`,
 /// `*LsoV2IPv4/6`; N/using-registry-values-to-enable-and-disable-task-offloading.md) against
 /// [`crate::capabilities::PF_OFFLOAD`]. Absent keywords take the INF default (checksums 3,
@@ -325,6 +353,28 @@ mod tests {
             }
         );
         assert_eq!(read(2, 0).pf_vlan().filter, None);
+    }
+
+    #[test]
+    fn jumbo_packet_is_range_checked() {
+        let mut rejected = Vec::new();
+        let mut read = |entries: &[(&str, u32)]| {
+            read_jumbo_packet(&mut Registry::new(entries), |site, value| {
+                rejected.push((site, value))
+            })
+        };
+        assert_eq!(read(&[]), 1514);
+        assert_eq!(read(&[(JUMBO_PACKET, 9014)]), 9014);
+        assert_eq!(read(&[(JUMBO_PACKET, MAX_JUMBO_PACKET)]), MAX_JUMBO_PACKET);
+        assert_eq!(read(&[(JUMBO_PACKET, MAX_JUMBO_PACKET + 1)]), 1514);
+        assert_eq!(read(&[(JUMBO_PACKET, 1500)]), 1514);
+        assert_eq!(
+            rejected,
+            [
+                (JUMBO_PACKET_REJECTED, MAX_JUMBO_PACKET + 1),
+                (JUMBO_PACKET_REJECTED, 1500)
+            ]
+        );
     }
 
     #[test]

@@ -82,6 +82,9 @@ pub struct PfConfig {
     /// The PF pool's VLAN strip and filter ([`PfDevice::configure_vlan`]); default: tags
     /// left in the frame, every VLAN accepted.
     pub vlan: PfVlan,
+    /// The PF pool's largest Rx frame incl. CRC and a VLAN tag (VMOLR.RLPML of the PF pool;
+    /// the global RLPML is at least this). [`crate::pf_device::PF_MAX_FRAME`] without jumbo frames.
+    pub max_frame: u32,
 }
 
 impl PfConfig {
@@ -102,6 +105,7 @@ impl PfConfig {
                 strip: false,
                 filter: None,
             },
+            max_frame: crate::pf_device::PF_MAX_FRAME,
         }
     }
 }
@@ -579,6 +583,7 @@ fn configure<M: Mmio, C: Clock + ?Sized>(
         LinkStart::Leave => None,
         LinkStart::RestartAutoNegotiation { timeout } => Some(device.start_link(timeout, clock)?),
     };
+    device.set_pf_max_frame(config.max_frame);
     device.configure_pools(config.num_vfs)?;
     // On an empty VLVF table the filter always fits; if it did not, every VLAN is accepted.
     let _ = device.configure_vlan(config.vlan)?;

@@ -17,12 +17,14 @@ use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::{MacAddr, RarEntry, RxMode, VlanId, VlvfEntry, Vmolr, is_valid_unicast};
+use crate::filters::{
+    MacAddr, RarEntry, RxMode, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vmolr_bits,
+};
 use crate::ids::Generation;
 use crate::interrupts::pf_ivar_misc;
 use crate::regs::pf::{
     self, CTRL, CTRL_EXT, DTXCTL, EECD, EICR, EIMC, EIMS, GPIE, ICR, IMC, IMS, IVAR_MISC, MBVFICR,
-    MBVFIMR, MRQC, QDE, RCTL, STATUS, TCTL, VFLRE, VFRE, VFTE, VLVF_ENTRIES, VT_CTL, ctrl,
+    MBVFIMR, MRQC, QDE, RCTL, RLPML, STATUS, TCTL, VFLRE, VFRE, VFTE, VLVF_ENTRIES, VT_CTL, ctrl,
     ctrl_ext, dtxctl, eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
 };
 use crate::regs::{DeviceGone, GenerationTraits, PfRegisters, PoolMask, WaitError};
@@ -126,6 +128,7 @@ pub struct PfDevice<M: Mmio> {
     traits: GenerationTraits,
     mac: MacAddr,
     num_vfs: u8,
+    max_frame: u32,
 }
 
 impl<M: Mmio> PfDevice<M> {
@@ -201,6 +204,7 @@ impl<M: Mmio> PfDevice<M> {
                 traits,
                 mac,
                 num_vfs: 0,
+                max_frame: PF_MAX_FRAME,
             },
             report,
         ))
@@ -273,6 +277,16 @@ impl<M: Mmio> PfDevice<M> {
         })
     }
 
+    /// The PF pool's largest Rx frame (bytes incl. CRC and a VLAN tag, 64..=0x3F00; other
+    /// values keep the standard [`PF_MAX_FRAME`]), applied by [`Self::configure_pools`].
+    pub fn set_pf_max_frame(&mut self, max_frame: u32) {
+        self.max_frame = if Vmolr::default_pool().with_max_frame(max_frame).is_some() {
+            max_frame
+        } else {
+            PF_MAX_FRAME
+        };
+    }
+
     /// Configures VMDq for `num_vfs` VFs (0 = plain VMDq with the PF alone in pool 0) and
     /// turns Rx/Tx on for the PF pool only; VF pools stay off until their reset handshake
     /// ([`crate::mailbox::pf::PfMailbox`] owns them).
@@ -302,9 +316,15 @@ impl<M: Mmio> PfDevice<M> {
             (pf_pool << vt_ctl::DEF_PL_SHIFT) & vt_ctl::DEF_PL_MASK | vt_ctl::REPL_EN,
         );
 
+        // Per-pool long-packet limit (VMOLR.RLPML/LPE, §2.2) for the PF pool, and the global
+        // RLPML (with RCTL.LPE, checked before the pools, §6 step 1) at the PF's value: VF
+        // pools raise it with SET_LPE (PfMailbox keeps it the max over PF and VFs, as Linux
+        // igb does).
         let pf_vmolr = Vmolr::default_pool()
-            .with_max_frame(PF_MAX_FRAME)
+            .with_max_frame(self.max_frame)
             .unwrap_or_else(Vmolr::default_pool);
+        self.regs
+            .write(RLPML, self.max_frame & vmolr_bits::RLPML_MASK);
         if let Some(reg) = pf::vmolr(usize::from(num_vfs)) {
             self.regs.write(reg, pf_vmolr.encode());
         }

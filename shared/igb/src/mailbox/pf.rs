@@ -809,6 +809,16 @@ impl PfMailbox {
                 if let Some(reg) = pf::vmolr(vf) {
                     regs.write(reg, updated.encode());
                 }
+                // The global RLPML is checked before the pool limits (§6 step 1): raise it to
+                // the VF's frame, never lowering it below the PF's (or another VF's) own.
+                regs.modify(pf::RLPML, |value| {
+                    let current = value & crate::filters::vmolr_bits::RLPML_MASK;
+                    if max_frame > current {
+                        max_frame
+                    } else {
+                        value
+                    }
+                });
                 Decision::Ack
             }
         }
