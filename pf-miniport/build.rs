@@ -32,6 +32,40 @@ fn configure_driver_image() {
     if let Err(error) = wdk_build::configure_wdk_binary_build() {
         panic!("wdk-build could not configure the driver build: {error:?}");
     }
+    link_message_table();
+}
+
+/// The event-log messages (`inf/pf_miniport.mc`, see `src/diagnostics.rs`) go into the image's
+/// message table: `mc -c -U` (customer bit, Unicode text) writes `pf_miniport.rc` and its
+/// `.bin`, `rc` compiles them to a `.res`, and the MSVC linker takes the `.res` as an input. The
+/// INF lists the image as an `EventMessageFile`. Both tools come with the Windows SDK and are
+/// on PATH in the WDK build environment (eWDK `LaunchBuildEnv`).
+#[cfg(all(windows, feature = "wdk-glue"))]
+fn link_message_table() {
+    use std::path::PathBuf;
+    use std::process::Command;
+
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let message_file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../inf/pf_miniport.mc");
+    println!("cargo::rerun-if-changed={}", message_file.display());
+    let run = |command: &mut Command| {
+        let status = command
+            .status()
+            .unwrap_or_else(|error| panic!("cannot run {command:?}: {error}"));
+        assert!(status.success(), "{command:?} failed: {status}");
+    };
+    run(Command::new("mc.exe")
+        .args(["-c", "-U", "-h"])
+        .arg(&out_dir)
+        .arg("-r")
+        .arg(&out_dir)
+        .arg(&message_file));
+    let resources = out_dir.join("pf_miniport_messages.res");
+    run(Command::new("rc.exe")
+        .args(["/nologo", "/fo"])
+        .arg(&resources)
+        .arg(out_dir.join("pf_miniport.rc")));
+    println!("cargo::rustc-link-arg={}", resources.display());
 }
 
 /// Any other host: the driver image cannot be linked here.

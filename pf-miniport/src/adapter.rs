@@ -31,6 +31,7 @@ use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
 
 use crate::capabilities::{MAX_VFS, PF_OFFLOAD, PfCapabilities, pf_capabilities};
+use crate::diagnostics::{SriovDiagnostics, SriovReason};
 use crate::hardware::{MacChoice, PfHardware, PfSettings, PfShared, bring_up};
 use crate::keywords::{
     FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_jumbo_packet, read_offloads, requested_vfs,
@@ -63,6 +64,36 @@ const fn concat_oids<const N: usize>(a: &[NDIS_OID], b: &[NDIS_OID]) -> [NDIS_OI
 static PF_OIDS: [NDIS_OID; GENERAL_OIDS.len() + OFFLOAD_OIDS.len()] =
     concat_oids(GENERAL_OIDS, OFFLOAD_OIDS);
 
+/// MSI-X messages the PF needs for SR-IOV: the "other" vector (mailbox, VFLR, link) and its
+/// queue vector (`igb::interrupts::PF_VECTOR_OTHER`, `crate::datapath::QUEUE_VECTOR`).
+pub const SRIOV_MSIX_MESSAGES: u32 = 2;
+
+/// What the platform allows of SR-IOV for `requested` VFs: the VF count to use (`None`: no
+/// SR-IOV at all) and the reason to log when it is less than asked for. Reads the SR-IOV
+/// capability's TotalVFs, which bounds `NdisMEnableVirtualization` (PCIe SR-IOV 1.1 §3.3.7).
+fn sriov_platform(context: &InitContext, requested: u32) -> (Option<u32>, Option<SriovReason>) {
+    let granted = context.message_count();
+    if granted < SRIOV_MSIX_MESSAGES {
+        let reason = SriovReason::MsixUnavailable {
+            granted,
+            needed: SRIOV_MSIX_MESSAGES,
+        };
+        return (None, Some(reason));
+    }
+    let Some(capability) = context.sriov_capability() else {
+        return (None, Some(SriovReason::NoSriovCapability));
+    };
+    let total_vfs = u32::from(capability.total_vfs);
+    if total_vfs >= requested {
+        return (Some(requested), None);
+    }
+    let reason = SriovReason::VfsClamped {
+        requested,
+        total_vfs,
+    };
+    ((total_vfs > 0).then_some(total_vfs), Some(reason))
+}
+
 /// The PF miniport driver.
 pub struct PfDriver;
 
@@ -78,6 +109,8 @@ pub struct PfAdapter {
     capabilities: Box<PfCapabilities>,
     /// Task offloads: current configuration (keywords, then OID_TCP_OFFLOAD_PARAMETERS).
     offload: OffloadState,
+    /// The reasons SR-IOV is not (fully) active that were logged, each once.
+    diagnostics: SriovDiagnostics,
 }
 
 impl PfAdapter {
@@ -103,6 +136,12 @@ impl PfAdapter {
     #[must_use]
     pub fn features(&self) -> FeatureSelection {
         self.features
+    }
+
+    /// The SR-IOV diagnostics logged so far (the control plane adds the reasons it finds).
+    #[must_use]
+    pub fn diagnostics(&self) -> &SriovDiagnostics {
+        &self.diagnostics
     }
 
     /// The silicon generation.
@@ -166,9 +205,13 @@ impl MiniportDriver for PfDriver {
         let mut moderation_rejected: Vec<(u32, u32)> = Vec::new();
         let mut offload_rejected: Vec<(u32, u32)> = Vec::new();
         let jumbo;
-        let (features, num_vfs, link_settings, network_address, moderation, offloads) = {
+        let diagnostics = SriovDiagnostics::new();
+        let (mut features, mut num_vfs, link_settings, network_address, moderation, offloads) = {
             let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
+            if let Some(reason) = crate::keywords::sriov_off_reason(&mut keywords) {
+                diagnostics.report(context.adapter(), reason);
+            }
             let num_vfs = if features.sriov {
                 requested_vfs(&mut keywords, MAX_VFS)
             } else {
@@ -198,6 +241,22 @@ impl MiniportDriver for PfDriver {
                 offloads,
             )
         };
+        // SR-IOV needs what the platform gives, not only the keywords: each missing piece is
+        // logged once and the adapter runs without SR-IOV (VMQ, if selected, stays).
+        if features.sriov {
+            let (granted, reason) = sriov_platform(context, num_vfs);
+            if let Some(reason) = reason {
+                diagnostics.report(context.adapter(), reason);
+            }
+            match granted {
+                Some(vfs) => num_vfs = vfs,
+                None => {
+                    features.sriov = false;
+                    num_vfs = 0;
+                }
+            }
+        }
+
         // 802.1Q keywords (*PriorityVLANTag, *VlanID): the pool's strip and filter are part of
         // the controller's configuration (bring-up and every reset apply them), the tagging
         // policy goes to the engines.
@@ -295,6 +354,7 @@ impl MiniportDriver for PfDriver {
             link_settings,
             capabilities,
             offload,
+            diagnostics,
         }));
         Ok(())
     }

@@ -217,6 +217,23 @@ pub fn select_features<S: KeywordSource + ?Sized>(source: &mut S) -> FeatureSele
     }
 }
 
+/// Why the keywords leave SR-IOV off (`None` when they select it), following the same
+/// precedence as [`select_features`]: `*SriovPreferred` first, then `*SRIOV`.
+pub fn sriov_off_reason<S: KeywordSource + ?Sized>(
+    source: &mut S,
+) -> Option<crate::diagnostics::SriovReason> {
+    use crate::diagnostics::SriovReason;
+    if !read_flag(source, SRIOV_PREFERRED, false) {
+        Some(SriovReason::OtherFeaturePreferred {
+            vmq: read_flag(source, RSS_OR_VMQ_PREFERENCE, false),
+        })
+    } else if !read_flag(source, SRIOV, true) {
+        Some(SriovReason::DisabledByKeyword)
+    } else {
+        None
+    }
+}
+
 /// `*NumVFs` clamped to what the hardware can give (`max_vfs`); absent → `max_vfs`
 /// (N/standardized-inf-keywords-for-sr-iov.md: `MaxNumVFs` may be lower than `*NumVFs`).
 pub fn requested_vfs<S: KeywordSource + ?Sized>(source: &mut S, max_vfs: u32) -> u32 {

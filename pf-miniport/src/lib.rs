@@ -15,6 +15,7 @@ extern crate std;
 pub mod adapter;
 pub mod capabilities;
 pub mod datapath;
+pub mod diagnostics;
 pub mod hardware;
 pub mod keywords;
 #[allow(unsafe_code)]

@@ -96,7 +96,14 @@ fn network_address_overrides_the_current_mac_and_a_multicast_one_is_ignored() {
     let general = adapter.attributes().general.expect("general attributes");
     assert_eq!(general.current_mac, [0x02, 0x11, 0x22, 0x33, 0x44, 0x55]);
     assert_eq!(general.permanent_mac, igb_model::DEFAULT_MAC);
-    assert_eq!(adapter.event_log(), Vec::new(), "nothing to report");
+    // Informational entries (severity 01, e.g. "SR-IOV not preferred" without a vSwitch)
+    // are not problems; no warning or error is.
+    let problems: Vec<_> = adapter
+        .event_log()
+        .into_iter()
+        .filter(|entry| entry.code >> 30 != 0b01)
+        .collect();
+    assert_eq!(problems, Vec::new(), "nothing to report");
     assert_no_violations(&adapter.finish());
 
     let adapter = driver

@@ -90,12 +90,29 @@ impl EventCode {
     /// adapter hardware is disabled.
     pub const ADAPTER_DISABLED: Self = Self(0x8000_1396);
 
+    /// A message id from the driver's own message table: its `.mc` file compiled into the
+    /// driver image, which the INF lists as an `EventMessageFile` after netevent.dll. `raw`
+    /// must have the customer bit (29) set: in the NTSTATUS message-id format that bit marks a
+    /// non-Microsoft definition ([MS-ERREF] 2.3, the "C" bit), so such an id can never collide
+    /// with an `EVENT_NDIS_*` id. Without it, `None`.
+    #[must_use]
+    pub const fn driver_defined(raw: u32) -> Option<Self> {
+        if raw & CUSTOMER_BIT == 0 {
+            None
+        } else {
+            Some(Self(raw))
+        }
+    }
+
     /// The raw `NDIS_ERROR_CODE`.
     #[must_use]
     pub const fn raw(self) -> u32 {
         self.0
     }
 }
+
+/// Bit 29 of an NTSTATUS-format message id: customer-defined ([MS-ERREF] 2.3).
+pub const CUSTOMER_BIT: u32 = 1 << 29;
 
 /// The most error values one entry carries (the unique value included); see the module docs
 /// for why 8 fits `ERROR_LOG_MAXIMUM_SIZE` with the adapter's name.

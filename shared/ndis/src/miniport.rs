@@ -132,6 +132,12 @@ impl InitContext {
         crate::pci::read_pci_ids(self.adapter)
     }
 
+    /// The function's SR-IOV capability (TotalVFs), `None` if config space shows none.
+    #[must_use]
+    pub fn sriov_capability(&self) -> Option<crate::pci::SriovCapability> {
+        crate::pci::sriov_capability(|offset| crate::pci::read_config_u32(self.adapter, offset))
+    }
+
     /// The memory resources (BARs) NDIS assigned, in resource-list order.
     #[must_use]
     pub fn memory_resources(&self) -> alloc::vec::Vec<MemoryResource> {

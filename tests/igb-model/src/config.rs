@@ -243,7 +243,7 @@ impl ConfigFn {
     }
 
     /// The PF's space.
-    pub fn pf(generation: Generation) -> Self {
+    pub fn pf(generation: Generation, total_vfs: u16) -> Self {
         let mut cfg = Self::common(generation, crate::state::PF_MSIX_VECTORS, SRIOV_CAP);
         cfg.put16(0x00, 0x8086, 0);
         cfg.put16(0x02, pf_device_id(generation), 0);
@@ -267,8 +267,8 @@ impl ConfigFn {
             SRIOV_CTRL_VFE | SRIOV_CTRL_VF_MSE | SRIOV_CTRL_ARI,
         );
         cfg.put16(SRIOV_CAP + SRIOV_STATUS, 0, 0);
-        cfg.put16(SRIOV_CAP + SRIOV_INITIAL_VFS, TOTAL_VFS, 0);
-        cfg.put16(SRIOV_CAP + SRIOV_TOTAL_VFS, TOTAL_VFS, 0);
+        cfg.put16(SRIOV_CAP + SRIOV_INITIAL_VFS, total_vfs, 0);
+        cfg.put16(SRIOV_CAP + SRIOV_TOTAL_VFS, total_vfs, 0);
         cfg.put16(SRIOV_CAP + SRIOV_NUM_VFS, 0, 0xFFFF);
         cfg.put8(SRIOV_CAP + 0x12, 0, 0); // function dependency link
         cfg.put16(SRIOV_CAP + SRIOV_VF_OFFSET, offset, 0);
@@ -304,13 +304,16 @@ impl ConfigFn {
 pub(crate) struct ConfigSpaces {
     pub pf: ConfigFn,
     pub vfs: Vec<ConfigFn>,
+    /// The capability's TotalVFs (read-only; [`TOTAL_VFS`] unless the builder lowered it).
+    pub total_vfs: u16,
 }
 
 impl ConfigSpaces {
-    pub fn new(generation: Generation) -> Self {
+    pub fn new(generation: Generation, total_vfs: u16) -> Self {
         Self {
-            pf: ConfigFn::pf(generation),
+            pf: ConfigFn::pf(generation, total_vfs),
             vfs: Vec::new(),
+            total_vfs,
         }
     }
 
@@ -411,7 +414,7 @@ impl State {
                 // Enable cleared: every VF goes away, SR-IOV spec 3.3.3.1).
                 let command = cfg.get16(CFG_COMMAND);
                 let generation = self.generation;
-                *cfg = ConfigFn::pf(generation);
+                *cfg = ConfigFn::pf(generation, self.config.total_vfs);
                 cfg.set16(CFG_COMMAND, command);
                 self.counters.function_level_resets += 1;
                 self.set_vf_count(0);
@@ -436,7 +439,7 @@ impl State {
             let now = new_ctrl & SRIOV_CTRL_VFE != 0;
             if !was && now {
                 let requested = self.config.num_vfs_field();
-                if requested == 0 || requested > TOTAL_VFS {
+                if requested == 0 || requested > self.config.total_vfs {
                     // Invalid NumVFs: VF Enable is set but no VF appears.
                     self.counters.sriov_invalid_enables += 1;
                 } else {

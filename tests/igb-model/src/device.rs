@@ -57,6 +57,7 @@ pub struct DeviceBuilder {
     bus: Option<Arc<dyn DmaBus>>,
     bad_nvm_checksum: bool,
     require_slu: bool,
+    total_vfs: u16,
 }
 
 impl std::fmt::Debug for DeviceBuilder {
@@ -67,6 +68,7 @@ impl std::fmt::Debug for DeviceBuilder {
             .field("external_bus", &self.bus.is_some())
             .field("bad_nvm_checksum", &self.bad_nvm_checksum)
             .field("require_slu", &self.require_slu)
+            .field("total_vfs", &self.total_vfs)
             .finish()
     }
 }
@@ -104,6 +106,15 @@ impl DeviceBuilder {
         self
     }
 
+    /// Lowers the SR-IOV capability's TotalVFs (and InitialVFs) below the silicon's
+    /// [`crate::config::TOTAL_VFS`], as a board's NVM image can; a VF Enable with NumVFs above it brings no VF up. Larger values are
+    /// clamped to the silicon's.
+    #[must_use]
+    pub fn total_vfs(mut self, total_vfs: u16) -> Self {
+        self.total_vfs = total_vfs;
+        self
+    }
+
     /// The device.
     #[must_use]
     pub fn build(self) -> Device {
@@ -116,6 +127,7 @@ impl DeviceBuilder {
         let options = Options {
             require_slu: self.require_slu,
             bad_nvm_checksum: self.bad_nvm_checksum,
+            total_vfs: self.total_vfs,
         };
         let state = State::new(self.generation, self.mac, bus, clock.clone(), options);
         let shared = Shared {
@@ -181,6 +193,7 @@ impl Device {
             bus: None,
             bad_nvm_checksum: false,
             require_slu: true,
+            total_vfs: crate::config::TOTAL_VFS,
         }
     }
 

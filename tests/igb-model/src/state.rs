@@ -308,6 +308,7 @@ pub(crate) struct State {
 pub(crate) struct Options {
     pub require_slu: bool,
     pub bad_nvm_checksum: bool,
+    pub total_vfs: u16,
 }
 
 fn idx(offset: u32) -> usize {
@@ -339,7 +340,7 @@ impl State {
             require_slu: options.require_slu,
             nvm: Nvm::new(mac, options.bad_nvm_checksum),
             mdic: 0,
-            config: ConfigSpaces::new(generation),
+            config: ConfigSpaces::new(generation, options.total_vfs.min(crate::config::TOTAL_VFS)),
             removed: false,
             reads_until_removed: None,
             icr: 0,

@@ -94,3 +94,22 @@ fn makefile_stamps_amd64_and_signs_with_the_test_certificate() {
         );
     }
 }
+
+/// The PF's own event messages (`inf/pf_miniport.mc`) reach Event Viewer: the build links them
+/// into the image and the INF registers the image as a message file beside netevent.dll.
+#[test]
+fn pf_message_table_is_built_and_registered() {
+    let build = workspace_file("pf-miniport/build.rs");
+    assert!(build.contains("../inf/pf_miniport.mc") && build.contains("mc.exe"));
+    assert!(build.contains("rustc-link-arg"));
+    let inx = workspace_file("inf/pf_miniport.inx");
+    let line = inx
+        .lines()
+        .find(|line| line.contains("EventMessageFile"))
+        .expect("EventMessageFile");
+    assert!(
+        line.contains("netevent.dll;%13%\\pf_miniport.sys"),
+        "{line}"
+    );
+    assert!(workspace_file("inf/pf_miniport.mc").contains("MessageIdTypedef=NTSTATUS"));
+}

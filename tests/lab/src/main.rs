@@ -3,7 +3,11 @@
 //! keyword set, and prints what Windows would show.
 //!
 //! `cargo run -p lab -- [--sriov 0|1] [--vmq 0|1] [--rss 0|1] [--vlan-filtering 0|1]
-//! [--sriov-preferred 0|1] [--rss-or-vmq-preference 0|1] [--num-vfs N] [--device 0xID]`
+//! [--sriov-preferred 0|1] [--rss-or-vmq-preference 0|1] [--num-vfs N] [--device 0xID]
+//! [--msix N] [--total-vfs N]`
+//!
+//! `--msix` is how many MSI-X messages the platform grants the PF, `--total-vfs` the SR-IOV
+//! capability's TotalVFs: the platform limits behind the diagnostics (`pf_miniport::diagnostics`).
 //!
 //! Exit status: 0 when both drivers ran with no NDIS rule violation, 1 otherwise, 2 for bad
 //! arguments.
@@ -70,7 +74,7 @@ fn parse_number(text: &str) -> Option<u32> {
 fn usage() -> String {
     let names: Vec<&str> = OPTIONS.iter().map(|(flag, _)| *flag).collect();
     format!(
-        "usage: lab [{} VALUE]... [--device 0xID]",
+        "usage: lab [{} VALUE]... [--device 0xID] [--msix N] [--total-vfs N]",
         names.join(" VALUE] [")
     )
 }
@@ -120,7 +124,54 @@ fn print_violations(who: &str, violations: &[Violation]) -> bool {
     false
 }
 
-fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
+/// What the platform gives the PF, beside its keywords.
+#[derive(Clone, Copy, Default)]
+struct Platform {
+    /// MSI-X messages granted (default: the device's table size).
+    msix: Option<u32>,
+    /// The SR-IOV capability's TotalVFs (default: the silicon's).
+    total_vfs: Option<u16>,
+}
+
+/// The SR-IOV diagnostics in the adapter's event log, as Event Viewer shows them with the
+/// package's message file.
+fn print_sriov_reasons(adapter: &EmuAdapter) {
+    use pf_miniport::diagnostics::SriovReason;
+    let messages =
+        ndis_emu::message_file::MessageFile::parse(include_str!("../../../inf/pf_miniport.mc"));
+    println!();
+    println!("Why SR-IOV is not (fully) active: System event log, source pf_miniport");
+    let mut any = false;
+    for entry in adapter.event_log() {
+        let Some(reason) = SriovReason::from_event(entry.code, &entry.values) else {
+            continue;
+        };
+        any = true;
+        let text = messages
+            .as_ref()
+            .ok()
+            .and_then(|file| file.render(entry.code, "Ethernet"))
+            .unwrap_or_else(|| format!("{reason:?}"));
+        let level = if entry.code >> 30 == 2 {
+            "Warning"
+        } else {
+            "Information"
+        };
+        println!(
+            "  {level:<12} {:#010x}  {}",
+            entry.code,
+            text.replace('\n', "\n               ")
+        );
+        if entry.values.len() > 1 {
+            println!("  {:<25}data: {:?}", "", &entry.values[1..]);
+        }
+    }
+    if !any {
+        println!("  (none: SR-IOV is active with every VF asked for)");
+    }
+}
+
+fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16, platform: Platform) -> bool {
     let name = PF_DEVICE_IDS
         .iter()
         .find(|id| id.device_id == device)
@@ -136,11 +187,18 @@ fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
         }
     };
     let generation = igb::ids::pf_generation(device).unwrap_or(igb::ids::Generation::I82576);
-    let testbed = igb_testbed::Testbed::new(generation);
+    let mut builder = igb_model::Device::builder(generation);
+    if let Some(total_vfs) = platform.total_vfs {
+        builder = builder.total_vfs(total_vfs);
+    }
+    let testbed = igb_testbed::Testbed::build(builder);
     let mut config = AdapterConfig {
         device_id: device,
         ..testbed.pf_config()
     };
+    if let Some(msix) = platform.msix {
+        config.msix_messages = msix;
+    }
     for (keyword, value) in keywords_set {
         config = config.keyword(keyword, *value);
     }
@@ -227,6 +285,7 @@ fn run_pf(keywords_set: &BTreeMap<&'static str, u32>, device: u16) -> bool {
         "NumQueuePairsForNonDefaultVPorts",
         current_switch.map_or(0, |c| c.MaxNumQueuePairsPerNonDefaultVPort)
     );
+    print_sriov_reasons(&adapter);
     println!();
     println!("Capabilities reported in NdisMSetMiniportAttributes (hardware / current)");
     println!("  {:<40} {:>10} {:>10}", "field", "hardware", "current");
@@ -534,6 +593,7 @@ fn main() -> ExitCode {
     keywords_set.insert(keywords::VMQ_VLAN_FILTERING, 1);
     keywords_set.insert(keywords::NUM_VFS, 7);
     let mut device = 0x10C9u16;
+    let mut platform = Platform::default();
 
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -554,6 +614,20 @@ fn main() -> ExitCode {
             }
             continue;
         }
+        if flag == "--msix" {
+            platform.msix = Some(value);
+            continue;
+        }
+        if flag == "--total-vfs" {
+            match u16::try_from(value) {
+                Ok(total) => platform.total_vfs = Some(total),
+                Err(_) => {
+                    eprintln!("--total-vfs: at most 65535");
+                    return ExitCode::from(2);
+                }
+            }
+            continue;
+        }
         match OPTIONS.iter().find(|(name, _)| *name == flag) {
             Some((_, keyword)) => {
                 keywords_set.insert(keyword, value);
@@ -565,7 +639,7 @@ fn main() -> ExitCode {
         }
     }
 
-    let pf_clean = run_pf(&keywords_set, device);
+    let pf_clean = run_pf(&keywords_set, device, platform);
     let vf_clean = run_vf();
     if pf_clean && vf_clean {
         ExitCode::SUCCESS

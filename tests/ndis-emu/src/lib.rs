@@ -19,6 +19,7 @@ mod driver;
 pub mod exports;
 mod harness;
 mod irql;
+pub mod message_file;
 mod objects;
 mod port;
 mod raw;

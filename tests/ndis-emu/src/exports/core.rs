@@ -1486,11 +1486,18 @@ pub(crate) fn removed_device_access(adapter: &AdapterShared, name: &str) {
 }
 
 fn default_config_space(adapter: &AdapterShared, offset: u32, out: &mut [u8]) -> usize {
-    let mut space = [0u8; 256];
+    let mut space = [0u8; 4096];
     space[0..2].copy_from_slice(&adapter.config.vendor_id.to_le_bytes());
     space[2..4].copy_from_slice(&adapter.config.device_id.to_le_bytes());
     space[8] = adapter.config.revision_id;
     space[0x0B] = 0x02; // class: network controller
+    if adapter.config.total_vfs > 0 {
+        // An SR-IOV capability (v1, last in the list) at the start of extended space, with
+        // InitialVFs = TotalVFs = the configured count (PCIe SR-IOV 1.1 §3.3).
+        space[0x100..0x104].copy_from_slice(&(0x0001_0010u32).to_le_bytes());
+        space[0x10C..0x10E].copy_from_slice(&adapter.config.total_vfs.to_le_bytes());
+        space[0x10E..0x110].copy_from_slice(&adapter.config.total_vfs.to_le_bytes());
+    }
     let start = offset as usize;
     if start >= space.len() {
         return 0;
