@@ -31,9 +31,10 @@ use ndis::{NdisError, NdisResult};
 use ndis_abi::*;
 
 use crate::capabilities::{MAX_VFS, PF_OFFLOAD, PfCapabilities, pf_capabilities};
-use crate::hardware::{MacChoice, PfHardware, PfShared, bring_up};
+use crate::hardware::{MacChoice, PfHardware, PfSettings, PfShared, bring_up};
 use crate::keywords::{
-    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_offloads, requested_vfs, select_features,
+    FLOW_CONTROL, FeatureSelection, SPEED_DUPLEX, read_jumbo_packet, read_offloads, requested_vfs,
+    select_features,
 };
 
 /// Driver version reported in `OID_GEN_VENDOR_DRIVER_VERSION` (major.minor).
@@ -164,6 +165,7 @@ impl MiniportDriver for PfDriver {
         // 2. Keywords, with the precedence rules.
         let mut moderation_rejected: Vec<(u32, u32)> = Vec::new();
         let mut offload_rejected: Vec<(u32, u32)> = Vec::new();
+        let jumbo;
         let (features, num_vfs, link_settings, network_address, moderation, offloads) = {
             let mut keywords = context.keywords()?;
             let features = select_features(&mut keywords);
@@ -184,6 +186,9 @@ impl MiniportDriver for PfDriver {
             let offloads = read_offloads(&mut keywords, |site, value| {
                 offload_rejected.push((site, value));
             });
+            jumbo = read_jumbo_packet(&mut keywords, |site, value| {
+                offload_rejected.push((site, value));
+            });
             (
                 features,
                 num_vfs,
@@ -193,16 +198,28 @@ impl MiniportDriver for PfDriver {
                 offloads,
             )
         };
+        // 802.1Q keywords (*PriorityVLANTag, *VlanID): the pool's strip and filter are part of
+        // the controller's configuration (bring-up and every reset apply them), the tagging
+        // policy goes to the engines.
+        let mut vlan_rejected: Vec<(u32, u32)> = Vec::new();
+        let vlan = crate::keywords::read_vlan(&mut context.keywords()?, |site, value| {
+            vlan_rejected.push((site, value));
+        });
         let mut capabilities = Box::new(pf_capabilities(generation, features, num_vfs));
 
         // 3. Hardware, then the general attributes with the real MAC and link.
         let oids: Vec<NDIS_OID> = supported_oids().to_vec();
-        let (hardware, mac) = bring_up(
-            context,
+        let settings = PfSettings {
             generation,
             network_address,
             link_settings,
             moderation,
+            vlan: vlan.pf_vlan(),
+            jumbo_packet: jumbo,
+        };
+        let (hardware, mac) = bring_up(
+            context,
+            settings,
             |mac: &MacChoice, link: ndis::ethernet::LinkState| {
                 let mut identity = AdapterIdentity::placeholder(
                     device,
@@ -212,6 +229,10 @@ impl MiniportDriver for PfDriver {
                 );
                 identity.permanent_address = mac.permanent;
                 identity.current_address = mac.current;
+                identity.priority_tagging = vlan.policy().priority;
+                identity.vlan_tagging = vlan.policy().vlan;
+                // OID_GEN_MAXIMUM_FRAME_SIZE and MtuSize: *JumboPacket less the header.
+                identity.mtu = jumbo.saturating_sub(ndis::ethernet::ETHERNET_HEADER_LENGTH);
                 context.set_general_attributes(
                     &identity, link, &oids,
                     // Never reported: see `crate::capabilities` (RSS is not implemented).
@@ -232,7 +253,12 @@ impl MiniportDriver for PfDriver {
                 &[],
             );
         }
-        for (site, value) in moderation_rejected.into_iter().chain(offload_rejected) {
+        hardware.shared.datapath.set_vlan_policy(vlan.policy());
+        for (site, value) in moderation_rejected
+            .into_iter()
+            .chain(offload_rejected)
+            .chain(vlan_rejected)
+        {
             // An invalid keyword value is replaced by the default and reported.
             hardware.shared.core.log_event(
                 ndis::event_log::EventCode::INVALID_VALUE_FROM_ADAPTER,

@@ -204,6 +204,7 @@ impl PfDataPath {
         generation: Generation,
         dma: Arc<ScatterGatherDma>,
         moderation: ModerationSetting,
+        jumbo_packet: u32,
     ) -> Result<Self, DataPathError> {
         let clock = PassiveClock;
         let regs = PfRegisters::new(Arc::clone(io));
@@ -229,7 +230,12 @@ impl PfDataPath {
             MmioDoorbell::new(Arc::clone(io), tx_queue.tdt),
         )
         .map_err(|_| DataPathError::Resources)?;
-        let tx_config = TxConfig::default();
+        // Frames up to *JumboPacket (+ an in-band VLAN tag) go out; those above the bounce
+        // threshold take the SG path, whose MDL chains have no length limit of their own.
+        let tx_config = TxConfig {
+            max_frame: jumbo_packet.saturating_add(4),
+            ..TxConfig::default()
+        };
         let bounce_len = (RING_SIZE as usize - 1) * tx_config.bounce_threshold as usize;
         let bounce = allocator
             .allocate(bounce_len.max(1), 64)
@@ -284,7 +290,15 @@ impl PfDataPath {
                 return Err(DataPathError::Resources);
             }
         };
-        let rx = match RxEngine::new(rx_ring, buffers, pool, RxConfig::default()) {
+        // Buffers stay 2 KiB whatever *JumboPacket says (as Linux igb's 2 KiB Rx buffers): a
+        // jumbo frame spans several descriptors (82576 datasheet 7.1.5) and is indicated as
+        // one NBL over their MDLs, so no large contiguous shared memory is needed. The engine
+        // drops anything beyond the frame plus a VLAN tag left in it.
+        let rx_config = RxConfig {
+            max_frame: jumbo_packet.saturating_add(4),
+            ..RxConfig::default()
+        };
+        let rx = match RxEngine::new(rx_ring, buffers, pool, rx_config) {
             Ok(rx) => rx,
             Err(_) => {
                 stop_queues(&regs);
@@ -375,6 +389,13 @@ impl PfDataPath {
     /// are then dropped in the engine and counted in `rx.filtered`).
     pub fn set_receive_enabled(&self, enabled: bool) {
         self.rx.lock().set_indicate(enabled);
+    }
+
+    /// The 802.1Q tagging policy the engines follow from now on (`*PriorityVLANTag`,
+    /// `*VlanID`; both locks briefly).
+    pub fn set_vlan_policy(&self, vlan: igb_datapath::VlanPolicy) {
+        self.tx.lock().set_vlan_policy(vlan);
+        self.rx.lock().set_vlan_policy(vlan);
     }
 
     /// Counters.

@@ -683,16 +683,43 @@ impl PfHardware {
     }
 }
 
+/// The PF pool's RLPML for `*JumboPacket` (header included): + CRC + a VLAN tag, as RLPML
+/// counts both (Linux igb: max_frame = MTU + ETH_HLEN + ETH_FCS_LEN + VLAN_HLEN).
+pub const fn pool_max_frame(jumbo_packet: u32) -> u32 {
+    jumbo_packet.saturating_add(8)
+}
+
+/// What the PF's bring-up takes from the device identity and the registry keywords.
+pub struct PfSettings {
+    /// The controller generation, from the PCI device id.
+    pub generation: Generation,
+    /// `NetworkAddress`, if set (applied only when it is a valid unicast address).
+    pub network_address: Option<MacAddr>,
+    /// `*SpeedDuplex` and flow control.
+    pub link_settings: LinkSettings,
+    /// `*InterruptModeration`.
+    pub moderation: ModerationSetting,
+    /// `*PriorityVLANTag` / `*VlanID`: the pool's strip and filter.
+    pub vlan: igb::pf_device::PfVlan,
+    /// `*JumboPacket` (header included, no CRC).
+    pub jumbo_packet: u32,
+}
+
 /// Maps BAR0 and brings the PF up; `make_core` builds the NDIS-facing state once the MAC is
 /// known (and sets the general attributes). PASSIVE, inside `MiniportInitializeEx`.
 pub fn bring_up(
     context: &InitContext,
-    generation: Generation,
-    network_address: Option<MacAddr>,
-    link_settings: LinkSettings,
-    moderation: ModerationSetting,
+    settings: PfSettings,
     make_core: impl FnOnce(&MacChoice, LinkState) -> NdisResult<AdapterCore>,
 ) -> Result<(PfHardware, MacChoice), BringUpError> {
+    let PfSettings {
+        generation,
+        network_address,
+        link_settings,
+        moderation,
+        vlan,
+        jumbo_packet,
+    } = settings;
     let clock = PassiveClock;
     // The register BAR is the first memory resource of at least the generation's BAR size
     // (82576 datasheet 9.2.2: BAR0 128 KiB memory; the MSI-X BAR3 is 16 KiB).
@@ -728,6 +755,10 @@ pub fn bring_up(
         mac: Some(current),
         link: LinkStart::Leave,
         unmask_other_at_bring_up: false,
+        // Applied by the bring-up itself (and by every reset under VFs), before any handler
+        // can hold the controller: a setting made after init could find it busy.
+        vlan,
+        max_frame: pool_max_frame(jumbo_packet),
         ..PfConfig::new(generation, 0)
     };
     let (controller, _report) = PfController::bring_up(Arc::clone(&io), config, &clock)?;
@@ -738,7 +769,7 @@ pub fn bring_up(
         generation,
         link_settings,
         false,
-        igb::pf_device::PF_MAX_FRAME,
+        pool_max_frame(jumbo_packet),
         &clock,
     );
     mac.phy = phy.map(|_| ());
@@ -753,6 +784,7 @@ pub fn bring_up(
         generation,
         Arc::clone(&dma),
         moderation,
+        jumbo_packet,
     )
     .map_err(BringUpError::DataPath)?;
     let shared = Arc::new(PfShared {

@@ -22,16 +22,7 @@ fn load() -> EmuDriver {
 
 /// A running PF with link.
 fn up(driver: &EmuDriver, testbed: &Testbed) -> EmuAdapter {
-    let adapter = driver
-        .add_adapter(testbed.pf_config())
-        .expect("InitializeEx succeeds");
-    assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
-    // What a bound protocol does first: without a packet filter nothing is indicated.
-    let filter =
-        NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST;
-    let set = adapter.oid_set(OID_GEN_CURRENT_PACKET_FILTER, &filter.to_le_bytes());
-    assert_eq!(set.status, NDIS_STATUS_SUCCESS);
-    adapter
+    testbed.running_pf(driver, &[])
 }
 
 /// A frame to the PF's MAC, numbered, of `len` bytes.

@@ -283,7 +283,10 @@ fn refused_filter_and_list_requests_change_nothing() {
         let short = [group(3).as_slice(), &[0x01]].concat();
         let outcome = adapter.oid_set(OID_802_3_MULTICAST_LIST, &short);
         assert_eq!(outcome.status, NDIS_STATUS_INVALID_LENGTH, "{generation:?}");
-        assert_eq!(outcome.bytes_needed, 12, "{generation:?}: two whole addresses");
+        assert_eq!(
+            outcome.bytes_needed, 12,
+            "{generation:?}: two whole addresses"
+        );
         // 33 addresses: more than MaxMulticastListSize.
         let too_many: Vec<[u8; 6]> = (0..33).map(group).collect();
         assert_eq!(set_list(&adapter, &too_many), NDIS_STATUS_MULTICAST_FULL);

@@ -28,18 +28,7 @@ fn load() -> EmuDriver {
 }
 
 fn up(driver: &EmuDriver, testbed: &Testbed, keywords: &[(&str, u32)]) -> EmuAdapter {
-    let mut config = testbed.pf_config();
-    for (name, value) in keywords {
-        config = config.keyword(name, *value);
-    }
-    let adapter = driver.add_adapter(config).expect("InitializeEx succeeds");
-    assert_eq!(adapter.restart(), NDIS_STATUS_SUCCESS);
-    // What a bound protocol does first: without a packet filter nothing is indicated.
-    let filter =
-        NDIS_PACKET_TYPE_DIRECTED | NDIS_PACKET_TYPE_MULTICAST | NDIS_PACKET_TYPE_BROADCAST;
-    let set = adapter.oid_set(OID_GEN_CURRENT_PACKET_FILTER, &filter.to_le_bytes());
-    assert_eq!(set.status, NDIS_STATUS_SUCCESS);
-    adapter
+    testbed.running_pf(driver, keywords)
 }
 
 fn finish(adapter: EmuAdapter, driver: EmuDriver) {

@@ -22,5 +22,6 @@ pub mod rx;
 pub mod tx;
 
 pub use moderation::{DpcBudget, DpcNext, ModerationSetting, eitr_value};
+pub use offload::VlanPolicy;
 pub use rx::{RxConfig, RxCounters, RxEngine, RxIndication};
 pub use tx::{MapOutcome, TxConfig, TxCounters, TxEngine, TxMapper, TxToken};

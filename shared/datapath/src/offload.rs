@@ -68,6 +68,72 @@ const ETHERTYPE_VLAN: u16 = 0x8100;
 const IPPROTO_TCP: u8 = 6;
 const IPPROTO_UDP: u8 = 17;
 
+/// 802.1Q tagging as `*PriorityVLANTag` / `*VlanID` allow it (Standardized INF Keywords for
+/// NDIS QoS: `*PriorityVLANTag` 0 = disabled, 1 = packet priority, 2 = VLAN, 3 = both;
+/// `*VlanID` 0 = none). The default (both, no VLAN ID) tags exactly as the NBLs ask.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct VlanPolicy {
+    /// The 802.1p priority (PCP) is inserted on Tx and reported on Rx.
+    pub priority: bool,
+    /// The VLAN ID is inserted on Tx and reported on Rx.
+    pub vlan: bool,
+    /// `*VlanID`: inserted when VLAN tagging is on and the NBL carries no VLAN ID (what
+    /// Intel's Windows drivers do with a configured VLAN ID); 0 for none.
+    pub default_vid: u16,
+}
+
+impl Default for VlanPolicy {
+    fn default() -> Self {
+        Self {
+            priority: true,
+            vlan: true,
+            default_vid: 0,
+        }
+    }
+}
+
+impl VlanPolicy {
+    /// The policy of a `*PriorityVLANTag` value (0..=3; bits: 1 priority, 2 VLAN) and a
+    /// `*VlanID` (masked to 12 bits; the caller validated it).
+    #[must_use]
+    pub const fn from_keywords(priority_vlan_tag: u32, vlan_id: u16) -> Self {
+        Self {
+            priority: priority_vlan_tag & 1 != 0,
+            vlan: priority_vlan_tag & 2 != 0,
+            default_vid: vlan_id & 0x0FFF,
+        }
+    }
+
+    /// The tag (`priority << 13 | cfi << 12 | vid`) to insert for an NBL whose
+    /// `Ieee8021QNetBufferListInfo` holds `(priority, cfi, vid)`, if any. Priority only: VID
+    /// 0 carrying the priority (an 802.1p priority tag, IEEE 802.1Q 9.6); VLAN only: priority
+    /// 0; neither, or nothing to carry: no tag.
+    #[must_use]
+    pub const fn tx_tag(&self, priority: u32, cfi: u32, vid: u32) -> Option<u16> {
+        let priority = if self.priority { priority & 7 } else { 0 };
+        let vid = if !self.vlan {
+            0
+        } else if vid & 0x0FFF != 0 {
+            vid & 0x0FFF
+        } else {
+            self.default_vid as u32 & 0x0FFF
+        };
+        if priority == 0 && vid == 0 {
+            return None;
+        }
+        Some(((priority << 13) | ((cfi & 1) << 12) | vid) as u16)
+    }
+
+    /// The parts of a stripped tag `tci` reported in the NBL info: `(priority, cfi, vid)`,
+    /// each zero when its half is off.
+    #[must_use]
+    pub const fn rx_fields(&self, tci: u16) -> (u32, u32, u32) {
+        let priority = if self.priority { (tci >> 13) as u32 } else { 0 };
+        let vid = if self.vlan { (tci & 0x0FFF) as u32 } else { 0 };
+        (priority, ((tci >> 12) & 1) as u32, vid)
+    }
+}
+
 /// What an NBL asks for, read once per NBL.
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 pub struct NblRequest {
@@ -83,6 +149,12 @@ impl NblRequest {
     /// Reads the NBL's info slots.
     #[must_use]
     pub fn from_nbl(nbl: &ndis::OwnedNbl) -> Self {
+        Self::from_nbl_with(nbl, &VlanPolicy::default())
+    }
+
+    /// As [`Self::from_nbl`], with the tag to insert decided by `vlan`.
+    #[must_use]
+    pub fn from_nbl_with(nbl: &ndis::OwnedNbl, vlan: &VlanPolicy) -> Self {
         let checksum = nbl.checksum_info();
         let lso = nbl.lso_info();
         let q = nbl.ieee8021q_info();
@@ -96,12 +168,11 @@ impl NblRequest {
                     && lso.IPVersion() == NDIS_TCP_LARGE_SEND_OFFLOAD_IPv6,
             )
         });
-        let tag = (q.UserPriority() << 13) | (q.CanonicalFormatId() << 12) | q.VlanId();
         Self {
             // Only the transmit bits the engine acts on.
             checksum: checksum_word & 0x1F,
             lso,
-            vlan: (tag != 0).then_some(tag as u16),
+            vlan: vlan.tx_tag(q.UserPriority(), q.CanonicalFormatId(), q.VlanId()),
         }
     }
 
@@ -318,6 +389,42 @@ mod tests {
             lso,
             vlan: None,
         }
+    }
+
+    #[test]
+    fn vlan_policy_inserts_only_the_enabled_halves_and_the_default_vid() {
+        let both = VlanPolicy::from_keywords(3, 0);
+        assert_eq!(both, VlanPolicy::default());
+        assert_eq!(both.tx_tag(5, 0, 42), Some((5 << 13) | 42));
+        assert_eq!(both.tx_tag(0, 0, 0), None, "nothing to carry");
+        let priority = VlanPolicy::from_keywords(1, 7);
+        assert_eq!(
+            priority.tx_tag(5, 0, 42),
+            Some(5 << 13),
+            "VID 0 carries the priority"
+        );
+        assert_eq!(priority.tx_tag(0, 0, 42), None);
+        let vlan = VlanPolicy::from_keywords(2, 7);
+        assert_eq!(vlan.tx_tag(5, 0, 42), Some(42));
+        assert_eq!(
+            vlan.tx_tag(5, 0, 0),
+            Some(7),
+            "*VlanID when the NBL has none"
+        );
+        assert_eq!(
+            VlanPolicy::from_keywords(3, 7).tx_tag(6, 0, 0),
+            Some((6 << 13) | 7)
+        );
+        let off = VlanPolicy::from_keywords(0, 7);
+        assert_eq!(off.tx_tag(5, 0, 42), None);
+        assert_eq!(
+            off.tx_tag(0, 0, 0),
+            None,
+            "*VlanID ignored with tagging off"
+        );
+        assert_eq!(priority.rx_fields((5 << 13) | 42), (5, 0, 0));
+        assert_eq!(vlan.rx_fields((5 << 13) | 42), (0, 0, 42));
+        assert_eq!(both.rx_fields((5 << 13) | 42), (5, 0, 42));
     }
 
     // Transmit bits: IsIPv4 1, IsIPv6 2, Tcp 4, Udp 8, IpHeader 0x10.

@@ -8,11 +8,13 @@ use alloc::vec::Vec;
 
 use hw_platform::DmaMemory;
 use igb::ring::desc::{Checksum, RxFrameInfo};
-use igb::ring::{Doorbell, RxRing};
+use igb::ring::{Doorbell, RxEvent, RxRing};
 use ndis::NblChain;
 use ndis::offload::OffloadConfig;
 use ndis::receive::{NblAllocator, ReceiveInfo, ReceiveNbls, ReclaimError};
 use ndis_abi::*;
+
+use crate::offload::VlanPolicy;
 
 /// Engine settings.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -23,13 +25,26 @@ pub struct RxConfig {
     /// The Rx checksum offloads enabled: a result is reported only for those (the `rx`
     /// halves). Change with [`RxEngine::set_offloads`].
     pub offloads: OffloadConfig,
+    /// Which parts of a stripped 802.1Q tag are reported (`*PriorityVLANTag`). Change with
+    /// [`RxEngine::set_vlan_policy`].
+    pub vlan: VlanPolicy,
+    /// Largest frame indicated, in bytes as they land in the buffers (CRC stripped; a VLAN
+    /// tag the device left in counts). A frame longer than this — or than a hostile
+    /// write-back claims — is dropped with every buffer it used. A frame may span several
+    /// buffers (82576 datasheet 7.1.5); the ring must then be set to multi-buffer.
+    pub max_frame: u32,
 }
+
+/// Standard Ethernet frame as the buffers hold it: 1514 + a VLAN tag left in the frame.
+pub const STANDARD_MAX_FRAME: u32 = 1518;
 
 impl Default for RxConfig {
     fn default() -> Self {
         Self {
             low_water: 8,
             offloads: OffloadConfig::ALL,
+            vlan: VlanPolicy::default(),
+            max_frame: STANDARD_MAX_FRAME,
         }
     }
 }
@@ -54,6 +69,11 @@ pub struct RxCounters {
     /// Frames received while indications were off ([`RxEngine::set_indicate`]; NDIS packet
     /// filter 0): dropped, their buffers reposted.
     pub filtered: u64,
+    /// Multi-buffer frames dropped (every buffer re-posted): a buffer of it had an error, it
+    /// was longer than `max_frame`, or a non-last buffer was not full (hostile write-back).
+    pub dropped_frames: u64,
+    /// Frames indicated that spanned more than one buffer.
+    pub multi_buffer_frames: u64,
 }
 
 /// One DPC pass's receive indication.
@@ -72,9 +92,32 @@ pub struct RxEngine<D: DmaMemory, A: NblAllocator, Db: Doorbell> {
     ring: RxRing<D, u16, Db>,
     nbls: ReceiveNbls<A, D>,
     spare: Vec<u16>,
+    /// The frame being assembled: buffers received so far (no EOP yet). Kept across passes,
+    /// so a frame may straddle a budget boundary. Preallocated (one slot per buffer).
+    assembly: Assembly,
     config: RxConfig,
     counters: RxCounters,
     indicate: bool,
+}
+
+/// A multi-buffer frame in progress (see [`RxEngine`]).
+struct Assembly {
+    buffers: Vec<usize>,
+    length: u32,
+    /// The frame is being dropped: its remaining buffers are re-posted up to its EOP.
+    discarding: bool,
+}
+
+impl Assembly {
+    /// Ends the frame in progress: its buffers go to `spare`.
+    fn abandon(&mut self, spare: &mut Vec<u16>) {
+        for index in self.buffers.drain(..) {
+            if spare.len() < spare.capacity() {
+                spare.push(index as u16);
+            }
+        }
+        self.length = 0;
+    }
 }
 
 impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
@@ -96,6 +139,12 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
         spare
             .try_reserve_exact(count)
             .map_err(|_| NDIS_STATUS_RESOURCES)?;
+        let mut assembly = Vec::new();
+        assembly
+            .try_reserve_exact(count)
+            .map_err(|_| NDIS_STATUS_RESOURCES)?;
+        // A frame needing more buffers than fit in the ring could never complete.
+        ring.set_multi_buffer(true);
         for buffer in buffers {
             nbls.add(buffer).map_err(|e| e.status())?;
         }
@@ -109,6 +158,11 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
             },
             nbls,
             spare,
+            assembly: Assembly {
+                buffers: assembly,
+                length: 0,
+                discarding: false,
+            },
             config,
             counters: RxCounters::default(),
             indicate: true,
@@ -126,6 +180,12 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     /// The ring.
     pub const fn ring(&self) -> &RxRing<D, u16, Db> {
         &self.ring
+    }
+
+    /// Applies a new 802.1Q policy: frames indicated from the next pass on report only the
+    /// enabled parts of a stripped tag. DISPATCH-safe (under the queue lock).
+    pub fn set_vlan_policy(&mut self, vlan: VlanPolicy) {
+        self.config.vlan = vlan;
     }
 
     /// Buffers held by NDIS (indicated, not returned).
@@ -156,30 +216,90 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     /// NBL info), buffers re-posted from the spares, one tail write. DISPATCH.
     pub fn poll(&mut self, budget: usize) -> RxIndication {
         let mut chain = NblChain::new();
-        let (nbls, spare, counters) = (&mut self.nbls, &mut self.spare, &mut self.counters);
-        let offloads = self.config.offloads;
+        let (nbls, spare, counters, assembly) = (
+            &mut self.nbls,
+            &mut self.spare,
+            &mut self.counters,
+            &mut self.assembly,
+        );
+        let config = self.config;
         let indicate = self.indicate;
-        let delivered = self.ring.receive(budget, |packet| {
-            if !indicate {
-                counters.filtered = counters.filtered.wrapping_add(1);
+        let delivered = self.ring.receive_events(budget, |event| {
+            let packet = match event {
+                RxEvent::Packet(packet) => packet,
+                RxEvent::Rejected { end_of_packet, .. } => {
+                    // The ring re-posted the bad buffer; the frame it belonged to is lost,
+                    // and its later buffers (if it had no EOP) are dropped too.
+                    if !assembly.buffers.is_empty() || assembly.discarding {
+                        counters.dropped_frames = counters.dropped_frames.wrapping_add(1);
+                    }
+                    assembly.abandon(spare);
+                    assembly.discarding = !end_of_packet;
+                    return;
+                }
+            };
+            let index = usize::from(packet.token);
+            let eop = packet.info.end_of_packet;
+            if assembly.discarding {
                 if spare.len() < spare.capacity() {
                     spare.push(packet.token);
                 }
+                assembly.discarding = !eop;
                 return;
             }
-            let info = receive_info(&packet.info, &offloads);
+            if !indicate {
+                // Packet filter 0: the frame is dropped (counted once), its buffers reposted;
+                // a frame in progress goes too, and later buffers of this one are discarded.
+                counters.filtered = counters.filtered.wrapping_add(1);
+                assembly.abandon(spare);
+                if spare.len() < spare.capacity() {
+                    spare.push(packet.token);
+                }
+                assembly.discarding = !eop;
+                return;
+            }
+            let capacity = nbls.region(index).map_or(0, |region| region.len());
+            let length = u32::from(packet.info.length);
+            let total = assembly.length.checked_add(length);
+            // The device fills a buffer before it moves to the next (7.1.5): a short non-last
+            // buffer is a hostile write-back, and the frame may not exceed the configured max.
+            let broken = (!eop && length as usize != capacity)
+                || total.is_none_or(|total| total > config.max_frame)
+                || assembly.buffers.len() >= assembly.buffers.capacity();
+            if broken {
+                counters.dropped_frames = counters.dropped_frames.wrapping_add(1);
+                assembly.abandon(spare);
+                if spare.len() < spare.capacity() {
+                    spare.push(packet.token);
+                }
+                assembly.discarding = !eop;
+                return;
+            }
+            assembly.buffers.push(index);
+            assembly.length = total.unwrap_or(0);
+            if !eop {
+                return;
+            }
+            // Status and offload results are valid in the EOP descriptor only (§4.2).
+            let mut frame = packet.info;
+            frame.length = 0;
+            let mut info = receive_info(&frame, &config.offloads, &config.vlan);
+            info.length = assembly.length;
             if packet.info.ip_checksum == Checksum::Bad || packet.info.l4_checksum == Checksum::Bad
             {
                 counters.checksum_errors = counters.checksum_errors.wrapping_add(1);
             }
-            if nbls.lend(usize::from(packet.token), &info, &mut chain) {
+            if nbls.lend_chain(&assembly.buffers, &info, &mut chain) {
                 counters.frames = counters.frames.wrapping_add(1);
-                counters.bytes = counters.bytes.wrapping_add(u64::from(packet.info.length));
+                counters.bytes = counters.bytes.wrapping_add(u64::from(assembly.length));
+                if assembly.buffers.len() > 1 {
+                    counters.multi_buffer_frames = counters.multi_buffer_frames.wrapping_add(1);
+                }
+                assembly.buffers.clear();
+                assembly.length = 0;
             } else {
                 counters.internal_errors = counters.internal_errors.wrapping_add(1);
-                if spare.len() < spare.capacity() {
-                    spare.push(packet.token);
-                }
+                assembly.abandon(spare);
             }
         });
         self.refill();
@@ -202,8 +322,15 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     pub fn return_nbls(&mut self, mut chain: NblChain) -> NblChain {
         let mut foreign = NblChain::new();
         while let Some(nbl) = chain.pop_owned() {
-            match self.nbls.reclaim(nbl) {
-                Ok(index) => self.repost(index as u16),
+            let spare = &mut self.spare;
+            // Every buffer of the frame (one NBL may carry several) goes back to the spares,
+            // posted below.
+            match self.nbls.reclaim(nbl, |index| {
+                if spare.len() < spare.capacity() {
+                    spare.push(index as u16);
+                }
+            }) {
+                Ok(_) => {}
                 Err(ReclaimError::Foreign(nbl)) => {
                     self.counters.foreign_returns = self.counters.foreign_returns.wrapping_add(1);
                     foreign.push_owned(nbl);
@@ -213,6 +340,7 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
                 }
             }
         }
+        self.refill();
         self.ring.flush();
         foreign
     }
@@ -221,6 +349,9 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     /// off the ring (to the spares) and restarts it at 0; lent buffers stay lent. Then
     /// [`RxEngine::restart`] once the queue is programmed again.
     pub fn drain(&mut self) {
+        // A frame half-received when the queue stopped never completes.
+        self.assembly.abandon(&mut self.spare);
+        self.assembly.discarding = false;
         let spare = &mut self.spare;
         self.ring.drain(|index| {
             if spare.len() < spare.capacity() {
@@ -233,15 +364,6 @@ impl<D: DmaMemory, A: NblAllocator, Db: Doorbell> RxEngine<D, A, Db> {
     pub fn restart(&mut self) {
         self.refill();
         self.ring.flush();
-    }
-
-    fn repost(&mut self, index: u16) {
-        if self.ring.free_slots() > 0 && self.post(index) {
-            return;
-        }
-        if self.spare.len() < self.spare.capacity() {
-            self.spare.push(index);
-        }
     }
 
     fn refill(&mut self) {
@@ -331,7 +453,7 @@ fn enabled_results(frame: &RxFrameInfo, enabled: &OffloadConfig) -> RxFrameInfo 
 }
 
 /// The NBL info for a validated write-back.
-fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig) -> ReceiveInfo {
+fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig, vlan: &VlanPolicy) -> ReceiveInfo {
     let frame = &enabled_results(frame, enabled);
     let mut checksum = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0);
     match frame.ip_checksum {
@@ -364,10 +486,13 @@ fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig) -> ReceiveInfo {
         Checksum::NotChecked => {}
     }
     let vlan = match frame.vlan {
-        Some(tci) => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0)
-            .with_VlanId(u32::from(tci & 0x0FFF))
-            .with_CanonicalFormatId(u32::from((tci >> 12) & 1))
-            .with_UserPriority(u32::from(tci >> 13)),
+        Some(tci) => {
+            let (priority, cfi, vid) = vlan.rx_fields(tci);
+            NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0)
+                .with_VlanId(vid)
+                .with_CanonicalFormatId(cfi)
+                .with_UserPriority(priority)
+        }
         None => NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0),
     };
     // RSS type (82576 datasheet 7.1.2.8 / 8.10 write-back RSS Type): 1 TCP/IPv4, 2 IPv4,
@@ -409,46 +534,57 @@ mod tests {
             ip_checksum: ip,
             l4_checksum: l4,
             looped_back: false,
+            end_of_packet: true,
         }
     }
 
     #[test]
     fn results_are_reported_only_for_enabled_rx_offloads() {
         let tcp_v4 = frame(0x11, Checksum::Good, Checksum::Good);
-        let all = receive_info(&tcp_v4, &OffloadConfig::ALL).checksum;
+        let all = receive_info(&tcp_v4, &OffloadConfig::ALL, &VlanPolicy::default()).checksum;
         assert_eq!(all.Receive_TcpChecksumSucceeded(), 1);
         assert_eq!(all.Receive_IpChecksumSucceeded(), 1);
         let mut enabled = OffloadConfig::ALL;
         enabled.tcp_ipv4.rx = false;
-        let info = receive_info(&tcp_v4, &enabled).checksum;
+        let info = receive_info(&tcp_v4, &enabled, &VlanPolicy::default()).checksum;
         assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
         assert_eq!(info.Receive_IpChecksumSucceeded(), 1);
         // IPv6 TCP still reported with IPv4 TCP off.
         let tcp_v6 = frame(0x14, Checksum::NotChecked, Checksum::Bad);
         assert_eq!(
-            receive_info(&tcp_v6, &enabled)
+            receive_info(&tcp_v6, &enabled, &VlanPolicy::default())
                 .checksum
                 .Receive_TcpChecksumFailed(),
             1
         );
         enabled.tcp_ipv6.rx = false;
-        assert_eq!(receive_info(&tcp_v6, &enabled).checksum.value(), 0);
+        assert_eq!(
+            receive_info(&tcp_v6, &enabled, &VlanPolicy::default())
+                .checksum
+                .value(),
+            0
+        );
         // No packet type (QEMU): an IP result makes it IPv4; an L4-only result needs both
         // families on.
         let mut enabled = OffloadConfig::ALL;
         enabled.udp_ipv6.rx = false;
         let bare = frame(0, Checksum::NotChecked, Checksum::Good);
-        let info = receive_info(&bare, &enabled).checksum;
+        let info = receive_info(&bare, &enabled, &VlanPolicy::default()).checksum;
         assert_eq!(info.Receive_UdpChecksumSucceeded(), 0);
         assert_eq!(info.Receive_TcpChecksumSucceeded(), 0);
         assert_eq!(
-            receive_info(&bare, &OffloadConfig::ALL)
+            receive_info(&bare, &OffloadConfig::ALL, &VlanPolicy::default())
                 .checksum
                 .Receive_TcpChecksumSucceeded(),
             1
         );
         enabled.ipv4_header.rx = false;
         let v4 = frame(0, Checksum::Good, Checksum::NotChecked);
-        assert_eq!(receive_info(&v4, &enabled).checksum.value(), 0);
+        assert_eq!(
+            receive_info(&v4, &enabled, &VlanPolicy::default())
+                .checksum
+                .value(),
+            0
+        );
     }
 }

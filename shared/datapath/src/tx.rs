@@ -16,7 +16,9 @@ use ndis::buffer::SystemMappedMdls;
 use ndis::{NblChain, NdisError, NetBufferData, OwnedNbl};
 use ndis_abi::*;
 
-use crate::offload::{LSO_MAX_HEADERS, LSO_MAX_OFFLOAD_SIZE, NblRequest, lso_enabled, plan};
+use crate::offload::{
+    LSO_MAX_HEADERS, LSO_MAX_OFFLOAD_SIZE, NblRequest, VlanPolicy, lso_enabled, plan,
+};
 use ndis::offload::OffloadConfig;
 
 /// Largest bounce threshold (bytes copied on the stack per small frame).
@@ -75,6 +77,9 @@ pub struct TxConfig {
     /// The Tx offloads enabled (the `tx` halves and LSOv2); requests for others are not
     /// performed (see [`crate::offload`]). Change with [`TxEngine::set_offloads`].
     pub offloads: OffloadConfig,
+    /// Which parts of the NBLs' 802.1Q info are inserted, and the `*VlanID` default. Change
+    /// with [`TxEngine::set_vlan_policy`].
+    pub vlan: VlanPolicy,
 }
 
 impl Default for TxConfig {
@@ -84,6 +89,7 @@ impl Default for TxConfig {
             max_lso: LSO_MAX_OFFLOAD_SIZE + LSO_MAX_HEADERS,
             bounce_threshold: DEFAULT_BOUNCE_THRESHOLD,
             offloads: OffloadConfig::ALL,
+            vlan: VlanPolicy::default(),
         }
     }
 }
@@ -219,6 +225,12 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
     /// their turn comes. DISPATCH-safe (under the queue lock).
     pub fn set_offloads(&mut self, offloads: OffloadConfig) {
         self.config.offloads = offloads;
+    }
+
+    /// Applies a new 802.1Q tagging policy (`*PriorityVLANTag`, `*VlanID`): NBLs taken from
+    /// the queue from now on follow it. DISPATCH-safe (under the queue lock).
+    pub fn set_vlan_policy(&mut self, vlan: VlanPolicy) {
+        self.config.vlan = vlan;
     }
 
     /// The ring (its stats, its doorbell).
@@ -397,7 +409,7 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
                 let Some(mut nbl) = self.waiting.pop_owned() else {
                     return;
                 };
-                let request = NblRequest::from_nbl(&nbl);
+                let request = NblRequest::from_nbl_with(&nbl, &self.config.vlan);
                 let first = nbl.first_net_buffer();
                 // [0] = last packet's sequence + 1 (0: none posted), [1] = payload bytes.
                 nbl.set_miniport_reserved(0, 0);

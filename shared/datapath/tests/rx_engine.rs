@@ -240,6 +240,132 @@ fn foreign_and_double_returns_are_refused() {
     assert_eq!(rig.engine.outstanding(), 0);
 }
 
+/// A write-back for one buffer of a multi-buffer frame (DD, no EOP).
+fn fragment(len: u16) -> RxWriteBack {
+    RxWriteBack {
+        status: rx_status::DD,
+        ..good(len)
+    }
+}
+
+fn jumbo_rig(buffers: usize, max_frame: u32) -> Rig {
+    let mut rig = Rig::new(32, buffers, 0);
+    rig.engine = {
+        // Rebuild with a jumbo limit (the ring the rig records tails for is the new one).
+        let arena = rig.arena.clone();
+        let tails = rig.tails.clone();
+        tails.borrow_mut().clear();
+        let record = tails.clone();
+        let bell: Bell = Box::new(move |t| record.borrow_mut().push(t));
+        let memory = arena.allocate(ring_bytes(32), 128).unwrap();
+        rig.base = memory.dma_addr().as_u64();
+        let ring = RxRing::new(memory, 32, bell).unwrap();
+        let regions = (0..buffers)
+            .map(|_| arena.allocate(BUFFER, 128).unwrap())
+            .collect();
+        RxEngine::new(
+            ring,
+            regions,
+            HeapNblAllocator,
+            RxConfig {
+                low_water: 0,
+                max_frame,
+                ..RxConfig::default()
+            },
+        )
+        .unwrap()
+    };
+    rig.head = 0;
+    rig
+}
+
+/// Delivers `frame` over as many 2 KiB buffers as it needs (EOP on the last), with
+/// `last_errors` on the EOP write-back.
+fn deliver_jumbo(rig: &mut Rig, frame: &[u8], last_errors: u32) {
+    let chunks: Vec<&[u8]> = frame.chunks(BUFFER).collect();
+    for (i, chunk) in chunks.iter().enumerate() {
+        let wb = if i + 1 == chunks.len() {
+            RxWriteBack {
+                errors: last_errors,
+                ..good(chunk.len() as u16)
+            }
+        } else {
+            fragment(chunk.len() as u16)
+        };
+        assert!(rig.deliver(chunk, wb));
+    }
+}
+
+#[test]
+fn a_frame_over_several_buffers_is_one_nbl_over_their_mdls_even_across_passes() {
+    let mut rig = jumbo_rig(40, 9018);
+    let frame: Vec<u8> = (0..9014u32).map(|i| (i * 7) as u8).collect();
+    deliver_jumbo(&mut rig, &frame, 0);
+    // A budget of 3 descriptors ends the first pass in the middle of the frame.
+    let first = rig.engine.poll(3);
+    assert!(first.chain.is_empty(), "no EOP yet");
+    assert!(first.more);
+    let mut second = rig.engine.poll(16);
+    let got = frames_of(&mut second.chain);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, frame);
+    assert_eq!(
+        rig.engine.outstanding(),
+        5,
+        "every buffer of the frame is lent"
+    );
+    assert_eq!(rig.engine.counters().multi_buffer_frames, 1);
+    let mut back = NblChain::new();
+    for (_, nbl) in got {
+        back.push_owned(nbl);
+    }
+    assert!(rig.engine.return_nbls(back).is_empty());
+    assert_eq!(rig.engine.outstanding(), 0);
+    assert_eq!(
+        rig.engine.ring().posted() as usize + rig.engine.spare(),
+        40,
+        "every returned buffer is posted or spare"
+    );
+    // The buffers are reusable for single-buffer frames (their MDLs unlinked).
+    let small = vec![9u8; 100];
+    for _ in 0..60 {
+        assert!(rig.deliver(&small, good(100)));
+        let mut indication = rig.engine.poll(16);
+        let got = frames_of(&mut indication.chain);
+        assert_eq!(got[0].0, small);
+        let mut back = NblChain::new();
+        for (_, nbl) in got {
+            back.push_owned(nbl);
+        }
+        let _ = rig.engine.return_nbls(back);
+    }
+}
+
+#[test]
+fn broken_multi_buffer_frames_are_dropped_whole_and_every_buffer_reposted() {
+    let mut rig = jumbo_rig(31, 9018);
+    let frame: Vec<u8> = (0..9014u32).map(|i| i as u8).collect();
+    // An error on the EOP descriptor.
+    deliver_jumbo(&mut rig, &frame, rx_error::RXE);
+    // A short non-last buffer (the device always fills a buffer before moving on).
+    assert!(rig.deliver(&frame[..1000], fragment(1000)));
+    assert!(rig.deliver(&frame[..1000], good(1000)));
+    // Longer than max_frame (9018): 5 × 2048.
+    let long = vec![3u8; 5 * BUFFER];
+    deliver_jumbo(&mut rig, &long, 0);
+    let indication = rig.engine.poll(32);
+    assert!(indication.chain.is_empty(), "nothing indicated");
+    assert_eq!(rig.engine.counters().dropped_frames, 3);
+    assert_eq!(rig.engine.outstanding(), 0);
+    assert_eq!(rig.engine.spare(), 0, "every buffer back on the ring");
+    // And a good jumbo frame still arrives.
+    deliver_jumbo(&mut rig, &frame, 0);
+    let mut indication = rig.engine.poll(32);
+    let got = frames_of(&mut indication.chain);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].0, frame);
+}
+
 #[test]
 fn indications_off_drops_and_reposts_every_frame() {
     // Fewer buffers than frames: the test only passes if each dropped buffer is reposted.

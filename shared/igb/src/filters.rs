@@ -97,6 +97,9 @@ pub const fn vf_rar_index(generation: Generation, vf: usize) -> Option<usize> {
 pub struct VlanId(u16);
 
 impl VlanId {
+    /// VID 0: an 802.1p priority tag, no VLAN (IEEE 802.1Q 9.6).
+    pub const PRIORITY_TAG: Self = Self(0);
+
     /// `Some` when `vid` fits in 12 bits.
     #[must_use]
     pub const fn new(vid: u16) -> Option<Self> {

@@ -38,7 +38,7 @@ use crate::filters::{MacAddr, RxMode};
 use crate::ids::Generation;
 use crate::interrupts::PF_VECTOR_OTHER;
 use crate::mailbox::pf::{PfMailbox, PfMailboxError, ServiceReport, VfCounters, VfPolicy, VfState};
-use crate::pf_device::{LinkStatus, PfDevice, PfInitError, ResetReport};
+use crate::pf_device::{LinkStatus, PfDevice, PfInitError, PfVlan, ResetReport};
 use crate::regs::PfRegisters;
 use crate::regs::pf::{EXTENDED_CAUSES, MBVFICR, VFLRE, icr, mbvficr};
 
@@ -79,6 +79,12 @@ pub struct PfConfig {
     /// function's capability, and an unmasked cause could assert INTx on a line no one claims
     /// (Linux `igb_open` also enables interrupts only after `request_irq`).
     pub unmask_other_at_bring_up: bool,
+    /// The PF pool's VLAN strip and filter ([`PfDevice::configure_vlan`]); default: tags
+    /// left in the frame, every VLAN accepted.
+    pub vlan: PfVlan,
+    /// The PF pool's largest Rx frame incl. CRC and a VLAN tag (VMOLR.RLPML of the PF pool;
+    /// the global RLPML is at least this). [`crate::pf_device::PF_MAX_FRAME`] without jumbo frames.
+    pub max_frame: u32,
 }
 
 impl PfConfig {
@@ -95,6 +101,11 @@ impl PfConfig {
                 timeout: Duration::from_secs(5),
             },
             unmask_other_at_bring_up: true,
+            vlan: PfVlan {
+                strip: false,
+                filter: None,
+            },
+            max_frame: crate::pf_device::PF_MAX_FRAME,
         }
     }
 }
@@ -256,6 +267,15 @@ impl<M: Mmio + Clone> PfController<M> {
                 .enable_other_interrupt(controller.config.other_vector)?;
         }
         Ok((controller, report))
+    }
+
+    /// Replaces the PF pool's VLAN strip/filter setting ([`PfDevice::configure_vlan`]) and
+    /// keeps it for resets under VFs. Returns whether the filter was installed.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn set_pf_vlan(&mut self, vlan: PfVlan) -> Result<bool, PfControllerError> {
+        self.config.vlan = vlan;
+        Ok(self.device.configure_vlan(vlan)?)
     }
 
     /// Routes and unmasks the "other" causes (link, mailbox, VFLR) on the configured vector:
@@ -563,6 +583,9 @@ fn configure<M: Mmio, C: Clock + ?Sized>(
         LinkStart::Leave => None,
         LinkStart::RestartAutoNegotiation { timeout } => Some(device.start_link(timeout, clock)?),
     };
+    device.set_pf_max_frame(config.max_frame);
     device.configure_pools(config.num_vfs)?;
+    // On an empty VLVF table the filter always fits; if it did not, every VLAN is accepted.
+    let _ = device.configure_vlan(config.vlan)?;
     Ok((device, BringUpReport { reset, link }))
 }

@@ -17,13 +17,15 @@ use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::{MacAddr, RarEntry, RxMode, Vmolr, is_valid_unicast};
+use crate::filters::{
+    MacAddr, RarEntry, RxMode, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vmolr_bits,
+};
 use crate::ids::Generation;
 use crate::interrupts::pf_ivar_misc;
 use crate::regs::pf::{
     self, CTRL, CTRL_EXT, DTXCTL, EECD, EICR, EIMC, EIMS, GPIE, ICR, IMC, IMS, IVAR_MISC, MBVFICR,
-    MBVFIMR, MRQC, QDE, RCTL, STATUS, TCTL, VFLRE, VFRE, VFTE, VT_CTL, ctrl, ctrl_ext, dtxctl,
-    eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
+    MBVFIMR, MRQC, QDE, RCTL, RLPML, STATUS, TCTL, VFLRE, VFRE, VFTE, VLVF_ENTRIES, VT_CTL, ctrl,
+    ctrl_ext, dtxctl, eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
 };
 use crate::regs::{DeviceGone, GenerationTraits, PfRegisters, PoolMask, WaitError};
 
@@ -45,6 +47,17 @@ const TCTL_COLD: u32 = 0x40;
 
 /// The PF pool's frame limit: 1500-byte MTU + header + VLAN tag + CRC.
 pub const PF_MAX_FRAME: u32 = 1522;
+
+/// The PF pool's 802.1Q receive handling (`*PriorityVLANTag`, `*VlanID`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct PfVlan {
+    /// Strip the tag into the Rx descriptor (VP + VLAN field) instead of leaving it in the
+    /// frame.
+    pub strip: bool,
+    /// Accept tagged frames of this VLAN only (and priority-tagged VID 0 frames); untagged
+    /// frames are still accepted (VMOLR.AUPE). `None`: every VLAN.
+    pub filter: Option<VlanId>,
+}
 
 /// Why the PF could not be brought up.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -115,6 +128,7 @@ pub struct PfDevice<M: Mmio> {
     traits: GenerationTraits,
     mac: MacAddr,
     num_vfs: u8,
+    max_frame: u32,
 }
 
 impl<M: Mmio> PfDevice<M> {
@@ -190,6 +204,7 @@ impl<M: Mmio> PfDevice<M> {
                 traits,
                 mac,
                 num_vfs: 0,
+                max_frame: PF_MAX_FRAME,
             },
             report,
         ))
@@ -262,6 +277,16 @@ impl<M: Mmio> PfDevice<M> {
         })
     }
 
+    /// The PF pool's largest Rx frame (bytes incl. CRC and a VLAN tag, 64..=0x3F00; other
+    /// values keep the standard [`PF_MAX_FRAME`]), applied by [`Self::configure_pools`].
+    pub fn set_pf_max_frame(&mut self, max_frame: u32) {
+        self.max_frame = if Vmolr::default_pool().with_max_frame(max_frame).is_some() {
+            max_frame
+        } else {
+            PF_MAX_FRAME
+        };
+    }
+
     /// Configures VMDq for `num_vfs` VFs (0 = plain VMDq with the PF alone in pool 0) and
     /// turns Rx/Tx on for the PF pool only; VF pools stay off until their reset handshake
     /// ([`crate::mailbox::pf::PfMailbox`] owns them).
@@ -291,9 +316,15 @@ impl<M: Mmio> PfDevice<M> {
             (pf_pool << vt_ctl::DEF_PL_SHIFT) & vt_ctl::DEF_PL_MASK | vt_ctl::REPL_EN,
         );
 
+        // Per-pool long-packet limit (VMOLR.RLPML/LPE, §2.2) for the PF pool, and the global
+        // RLPML (with RCTL.LPE, checked before the pools, §6 step 1) at the PF's value: VF
+        // pools raise it with SET_LPE (PfMailbox keeps it the max over PF and VFs, as Linux
+        // igb does).
         let pf_vmolr = Vmolr::default_pool()
-            .with_max_frame(PF_MAX_FRAME)
+            .with_max_frame(self.max_frame)
             .unwrap_or_else(Vmolr::default_pool);
+        self.regs
+            .write(RLPML, self.max_frame & vmolr_bits::RLPML_MASK);
         if let Some(reg) = pf::vmolr(usize::from(num_vfs)) {
             self.regs.write(reg, pf_vmolr.encode());
         }
@@ -379,6 +410,71 @@ impl<M: Mmio> PfDevice<M> {
         Ok(())
     }
 
+    /// Programs the PF pool's VLAN receive handling, replacing any earlier setting (call
+    /// after [`Self::configure_pools`]).
+    ///
+    /// * Strip: in VMDq mode CTRL.VME does not strip (§6 step 7); the PF pool strips with
+    ///   VMOLR.STRVLAN on the 82576 and DVMOLR.STRVLAN on the I350 (§2.2, §7), and the 82576's
+    ///   replicated broadcast/multicast copies follow RPLOLR.STRVLAN instead of the pool's
+    ///   VMOLR. CTRL.VME follows as well, for the non-VMDq path (Linux `igb_vlan_mode`).
+    /// * Filter: RCTL.VFE turns on the VFTA check for every tagged frame (§6 step 1) and the
+    ///   VLVF pool check (step 3); the PF pool gets a VLVF entry (and VFTA bit) for the VLAN and
+    ///   for VID 0, so 802.1p priority-tagged frames still arrive. Untagged frames stay accepted
+    ///   through VMOLR.AUPE. VF pools keep what their SET_VLAN requests put in VLVF.
+    ///
+    /// Returns whether the filter could be installed (false: no free VLVF entry; every VLAN
+    /// is then accepted).
+    pub fn configure_vlan(&self, vlan: PfVlan) -> Result<bool, PfInitError> {
+        let pool = self.pf_pool();
+        let strip = |reg, bit| {
+            if vlan.strip {
+                self.regs.set_bits(reg, bit);
+            } else {
+                self.regs.clear_bits(reg, bit);
+            }
+        };
+        strip(CTRL, ctrl::VME);
+        if self.traits.has_dvmolr {
+            if let Some(reg) = pf::dvmolr(self.generation, pool) {
+                strip(reg, pf::dvmolr_bits::STRVLAN);
+            }
+        } else if let Some(reg) = pf::vmolr(pool) {
+            strip(reg, crate::filters::vmolr_bits::STRVLAN);
+        }
+        if let Some(reg) = pf::rplolr(self.generation) {
+            strip(reg, pf::dvmolr_bits::STRVLAN);
+        }
+
+        // The PF pool leaves every VLAN it had, then joins the new one.
+        for index in 0..VLVF_ENTRIES {
+            let Some(reg) = pf::vlvf(index) else { continue };
+            let entry = VlvfEntry::decode(self.regs.read(reg));
+            if entry.enabled && entry.pools.contains(pool) {
+                let _ = update_pool_vlan(&self.regs, pool, entry.vid, false);
+            }
+        }
+        let mut installed = true;
+        match vlan.filter {
+            Some(vid) => {
+                installed = update_pool_vlan(&self.regs, pool, vid, true)
+                    && update_pool_vlan(&self.regs, pool, VlanId::PRIORITY_TAG, true);
+                if installed {
+                    self.regs.set_bits(RCTL, rctl::VFE);
+                } else {
+                    // Not both entries: filtering off rather than losing VID 0 or the VLAN.
+                    let _ = update_pool_vlan(&self.regs, pool, vid, false);
+                    let _ = update_pool_vlan(&self.regs, pool, VlanId::PRIORITY_TAG, false);
+                    self.regs.clear_bits(RCTL, rctl::VFE);
+                }
+            }
+            None => {
+                self.regs.clear_bits(RCTL, rctl::VFE);
+            }
+        }
+        self.regs.flush()?;
+        Ok(installed)
+    }
+
     /// Routes the "other" causes (mailbox/VFLR = ICR.VMMB, link = ICR.LSC) to MSI-X `vector`
     /// with auto-clear, and unmasks them and every VF's mailbox interrupt (§2.5, §2.7). MSI-X
     /// mode must be on before IVAR writes stick.
@@ -432,6 +528,74 @@ impl<M: Mmio> PfDevice<M> {
         self.regs.flush()?;
         Ok(())
     }
+}
+
+/// Adds or removes `pool` for `vid` in VLVF, keeping VFTA in step (a VID's VFTA bit is set
+/// while some VLVF entry for it has pools; §2.3). Entries of other pools are kept. Returns
+/// false when no entry is free. Shared by the VF mailbox (SET_VLAN) and the PF's own
+/// `*VlanID` filter ([`PfDevice::configure_vlan`]).
+pub fn update_pool_vlan<M: Mmio>(
+    regs: &PfRegisters<M>,
+    pool: usize,
+    vid: VlanId,
+    add: bool,
+) -> bool {
+    let mut existing = None;
+    let mut free = None;
+    for index in 0..VLVF_ENTRIES {
+        let Some(reg) = pf::vlvf(index) else { continue };
+        let entry = VlvfEntry::decode(regs.read(reg));
+        if entry.enabled && entry.vid == vid {
+            existing = Some((reg, entry));
+            break;
+        }
+        if free.is_none() && !entry.enabled && entry.pools == PoolMask::EMPTY {
+            free = Some(reg);
+        }
+    }
+    let vfta = vid.vfta_bit();
+    let vfta_reg = pf::vfta(vfta.register);
+    match (add, existing) {
+        (true, Some((reg, entry))) => {
+            regs.write(
+                reg,
+                VlvfEntry {
+                    pools: entry.pools.with(pool),
+                    ..entry
+                }
+                .encode(),
+            );
+        }
+        (true, None) => {
+            let Some(reg) = free else { return false };
+            let entry = VlvfEntry {
+                vid,
+                pools: PoolMask::EMPTY.with(pool),
+                enabled: true,
+            };
+            regs.write(reg, entry.encode());
+        }
+        (false, Some((reg, entry))) => {
+            let pools = entry.pools.without(pool);
+            if pools == PoolMask::EMPTY {
+                regs.write(reg, 0);
+            } else {
+                regs.write(reg, VlvfEntry { pools, ..entry }.encode());
+            }
+        }
+        // Removing a VLAN the pool does not have: nothing to do (idempotent).
+        (false, None) => return true,
+    }
+    if let Some(reg) = vfta_reg {
+        if add || existing.is_some_and(|(_, entry)| entry.pools.without(pool) == PoolMask::EMPTY) {
+            if add {
+                regs.set_bits(reg, vfta.mask());
+            } else {
+                regs.clear_bits(reg, vfta.mask());
+            }
+        }
+    }
+    true
 }
 
 fn mask_all<M: Mmio>(regs: &PfRegisters<M>) {

@@ -76,6 +76,11 @@ pub struct AdapterIdentity {
     pub transmit_buffer_space: u32,
     /// Receive buffer space, bytes.
     pub receive_buffer_space: u32,
+    /// 802.1p priority tagging is on (`NDIS_MAC_OPTION_8021P_PRIORITY`; `*PriorityVLANTag`
+    /// 1 or 3).
+    pub priority_tagging: bool,
+    /// 802.1Q VLAN tagging is on (`NDIS_MAC_OPTION_8021Q_VLAN`; `*PriorityVLANTag` 2 or 3).
+    pub vlan_tagging: bool,
 }
 
 impl AdapterIdentity {
@@ -101,6 +106,8 @@ impl AdapterIdentity {
             driver_version: ((driver_version.0 as u32) << 16) | driver_version.1 as u32,
             transmit_buffer_space: 256 * 2048,
             receive_buffer_space: 256 * 2048,
+            priority_tagging: true,
+            vlan_tagging: true,
         }
     }
 }
@@ -490,9 +497,15 @@ pub fn general_attributes(
     attributes.LookaheadSize = identity.mtu;
     attributes.MacOptions = NDIS_MAC_OPTION_COPY_LOOKAHEAD_DATA
         | NDIS_MAC_OPTION_TRANSFERS_NOT_PEND
-        | NDIS_MAC_OPTION_NO_LOOPBACK
-        | NDIS_MAC_OPTION_8021P_PRIORITY
-        | NDIS_MAC_OPTION_8021Q_VLAN;
+        | NDIS_MAC_OPTION_NO_LOOPBACK;
+    // What the tagging keyword leaves on (MacOptions: "the miniport supports 802.1p priority /
+    // 802.1Q VLAN"; with `*PriorityVLANTag` 0 neither is performed).
+    if identity.priority_tagging {
+        attributes.MacOptions |= NDIS_MAC_OPTION_8021P_PRIORITY;
+    }
+    if identity.vlan_tagging {
+        attributes.MacOptions |= NDIS_MAC_OPTION_8021Q_VLAN;
+    }
     attributes.SupportedPacketFilters = SUPPORTED_PACKET_FILTERS;
     attributes.MaxMulticastListSize = MAX_MULTICAST_ADDRESSES as u32;
     attributes.MacAddressLength = 6;

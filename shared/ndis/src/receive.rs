@@ -232,7 +232,13 @@ struct Entry<R> {
     raw: Option<RawReceiveNbl>,
     region: R,
     lent: bool,
+    /// The next buffer of the frame this entry's NBL carries (a multi-buffer frame lent with
+    /// [`ReceiveNbls::lend_chain`]: only the first entry's NBL is indicated, the others
+    /// contribute their MDLs), or [`NO_NEXT`].
+    next: usize,
 }
+
+const NO_NEXT: usize = usize::MAX;
 
 /// Why an NBL handed back to [`ReceiveNbls::reclaim`] was refused.
 #[derive(Debug)]
@@ -276,6 +282,7 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
             raw: Some(raw),
             region,
             lent: false,
+            next: NO_NEXT,
         });
         Ok(self.entries.len() - 1)
     }
@@ -314,37 +321,83 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
     /// `false` (nothing done) if the index is unknown, the NBL is already lent, or the length
     /// is 0 or larger than the buffer.
     pub fn lend(&mut self, index: usize, info: &ReceiveInfo, chain: &mut NblChain) -> bool {
-        let Some(entry) = self.entries.get_mut(index) else {
+        self.lend_chain(&[index], info, chain)
+    }
+
+    /// Lends one frame held in the buffers `indices` (in frame order): the first entry's NBL
+    /// is filled with `info` and its NET_BUFFER's MDL chain links every buffer's MDL, so NDIS
+    /// sees ONE NBL whose `DataLength` (`info.length`) spans several MDLs. Every buffer but
+    /// the last must be full (the device fills a buffer before it moves on, 82576 datasheet
+    /// 7.1.5), which the caller checked. All entries are lent until the first one's NBL comes
+    /// back through [`ReceiveNbls::reclaim`]. `false` (nothing done) if `indices` is empty,
+    /// an index is unknown, repeated or lent, or the length is 0 or beyond the buffers.
+    pub fn lend_chain(
+        &mut self,
+        indices: &[usize],
+        info: &ReceiveInfo,
+        chain: &mut NblChain,
+    ) -> bool {
+        let Some((&head, _)) = indices.split_first() else {
             return false;
         };
+        let mut capacity: u64 = 0;
+        for (position, &index) in indices.iter().enumerate() {
+            let Some(entry) = self.entries.get(index) else {
+                return false;
+            };
+            let Some(raw) = entry.raw.as_ref() else {
+                return false;
+            };
+            if entry.lent || indices[..position].contains(&index) {
+                return false;
+            }
+            capacity += u64::from(raw.capacity);
+        }
+        if info.length == 0 || u64::from(info.length) > capacity {
+            return false;
+        }
+        // Link the MDLs (and the entries, for reclaim) in frame order; the last ends both.
+        for (position, &index) in indices.iter().enumerate() {
+            let next = indices.get(position + 1).copied();
+            let next_mdl = next
+                .and_then(|n| self.entries[n].raw.as_ref())
+                .map_or(core::ptr::null_mut(), |raw| raw.mdl.as_ptr());
+            let entry = &mut self.entries[index];
+            let Some(raw) = entry.raw.as_ref() else {
+                return false;
+            };
+            // SAFETY: the table owns the MDL (its entry is not lent); only `Next` changes,
+            // as NDIS drivers chain MDLs they own.
+            unsafe { (*raw.mdl.as_ptr()).Next = next_mdl };
+            entry.next = next.unwrap_or(NO_NEXT);
+            entry.lent = true;
+        }
+        self.lent += indices.len();
+        let entry = &self.entries[head];
         let Some(raw) = entry.raw.as_ref() else {
             return false;
         };
-        if entry.lent || info.length == 0 || info.length > raw.capacity {
-            return false;
-        }
         let nbl = raw.nbl.as_ptr();
         let mdl = raw.mdl.as_ptr();
-        // SAFETY: the table owns the NBL (not lent), allocated with exactly one NET_BUFFER
-        // (RawReceiveNbl contract).
+        // SAFETY: the table owns the NBL (it was not lent), allocated with exactly one
+        // NET_BUFFER (RawReceiveNbl contract).
         let list = unsafe { &mut *nbl };
         // SAFETY: the header union's data member is the one NBLs use (plain data).
         let nb = unsafe { list.NetBufferListHeader.NetBufferListData }.FirstNetBuffer;
-        if nb.is_null() {
-            return false;
+        if !nb.is_null() {
+            // SAFETY: the NBL's only NET_BUFFER, owned with it.
+            let buffer = unsafe { &mut *nb };
+            buffer.NetBufferHeader.NetBufferData = NET_BUFFER_DATA {
+                Next: core::ptr::null_mut(),
+                CurrentMdl: mdl,
+                CurrentMdlOffset: 0,
+                NbDataLength: NET_BUFFER_DATA_LENGTH {
+                    stDataLength: info.length as usize,
+                },
+                MdlChain: mdl,
+                DataOffset: 0,
+            };
         }
-        // SAFETY: the NBL's only NET_BUFFER, owned with it.
-        let buffer = unsafe { &mut *nb };
-        buffer.NetBufferHeader.NetBufferData = NET_BUFFER_DATA {
-            Next: core::ptr::null_mut(),
-            CurrentMdl: mdl,
-            CurrentMdlOffset: 0,
-            NbDataLength: NET_BUFFER_DATA_LENGTH {
-                stDataLength: info.length as usize,
-            },
-            MdlChain: mdl,
-            DataOffset: 0,
-        };
         list.StatusUnion = NET_BUFFER_LIST_STATUS {
             Status: NDIS_STATUS_SUCCESS,
         };
@@ -353,18 +406,36 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
         list.set_hash_value(info.hash_value);
         list.set_hash_info(info.hash_info);
         // Tag = index + 1 (0 never matches, so a zeroed foreign NBL is not mistaken for ours).
-        list.MiniportReserved[0] = core::ptr::without_provenance_mut(index + 1);
-        entry.lent = true;
-        self.lent += 1;
+        list.MiniportReserved[0] = core::ptr::without_provenance_mut(head + 1);
+        let handle = raw.nbl;
+        if nb.is_null() {
+            // Not an NBL the allocator built (contract broken): undo, lend nothing.
+            let mut index = head;
+            let mut steps = 0;
+            while index != NO_NEXT && steps < self.entries.len() {
+                let entry = &mut self.entries[index];
+                entry.lent = false;
+                index = core::mem::replace(&mut entry.next, NO_NEXT);
+                steps += 1;
+            }
+            self.lent -= indices.len();
+            return false;
+        }
         // SAFETY: a valid NBL the table owns and that is in no chain (not lent before this);
         // from here NDIS (or the chain's holder) owns it until `reclaim`.
-        unsafe { chain.push_back(raw.nbl) };
+        unsafe { chain.push_back(handle) };
         true
     }
 
     /// Takes back an NBL NDIS returned (or that came back from an indication with
-    /// `NDIS_RECEIVE_FLAGS_RESOURCES`); returns its index.
-    pub fn reclaim(&mut self, nbl: OwnedNbl) -> Result<usize, ReclaimError> {
+    /// `NDIS_RECEIVE_FLAGS_RESOURCES`); returns its index. `each` is called with the index of
+    /// every buffer the frame occupied, in order (the NBL's own first; more than one for a
+    /// frame lent with [`ReceiveNbls::lend_chain`]), all no longer lent.
+    pub fn reclaim(
+        &mut self,
+        nbl: OwnedNbl,
+        mut each: impl FnMut(usize),
+    ) -> Result<usize, ReclaimError> {
         let tag = nbl.miniport_reserved(0).unwrap_or(0);
         let Some(index) = tag.checked_sub(1) else {
             return Err(ReclaimError::Foreign(nbl));
@@ -377,12 +448,30 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
         if !matches {
             return Err(ReclaimError::Foreign(nbl));
         }
-        let entry = &mut self.entries[index];
-        if !entry.lent {
+        if !self.entries[index].lent {
             return Err(ReclaimError::NotLent(index));
         }
-        entry.lent = false;
-        self.lent -= 1;
+        // Walk the frame's buffers; bounded by the table size, so a corrupted link cannot loop.
+        let mut current = index;
+        let mut steps = 0;
+        while current != NO_NEXT && steps < self.entries.len() {
+            let Some(entry) = self.entries.get_mut(current) else {
+                break;
+            };
+            if !entry.lent {
+                break;
+            }
+            entry.lent = false;
+            self.lent -= 1;
+            let next = core::mem::replace(&mut entry.next, NO_NEXT);
+            if let Some(raw) = entry.raw.as_ref() {
+                // SAFETY: the table owns the MDL again (no longer lent); unlink it.
+                unsafe { (*raw.mdl.as_ptr()).Next = core::ptr::null_mut() };
+            }
+            each(current);
+            current = next;
+            steps += 1;
+        }
         Ok(index)
     }
 }

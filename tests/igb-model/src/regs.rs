@@ -558,6 +558,8 @@ pub const RXD_STAT_LB: u32 = 1 << 18;
 pub const RXD_ERR_L4E: u32 = 1 << 29;
 /// Rx error: IPE.
 pub const RXD_ERR_IPE: u32 = 1 << 30;
+/// Rx error: RXE (CRC, symbol or other frame error; the whole frame is bad, §4.2).
+pub const RXD_ERR_RXE: u32 = 1 << 31;
 /// Rx packet type (dword 0 bits 15:4): IPv4.
 pub const RXD_PKT_IPV4: u32 = 0x01 << 4;
 /// Rx packet type: IPv6.

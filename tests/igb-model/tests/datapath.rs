@@ -111,6 +111,33 @@ fn rx_vlan_strip_puts_the_tag_in_the_descriptor() {
 }
 
 #[test]
+fn replicated_frames_strip_by_rplolr_not_the_pools_vmolr_on_the_82576() {
+    // igb-hardware.md §6 step 7 / §2.2: on the 82576 the replicated broadcast/multicast copies
+    // take their offloads from RPLOLR, so VMOLR.STRVLAN of the pool does not strip them.
+    let dev = Device::new(Generation::I82576);
+    pf_vmdq_setup(&dev, 1);
+    let pf = dev.pf_bar();
+    pf.write32(
+        r::VMOLR0,
+        r::VMOLR_AUPE | r::VMOLR_BAM | r::VMOLR_STRCRC | r::VMOLR_STRVLAN,
+    );
+    let mut vf0 = RxRing::new(&dev.dma(), dev.vf_bar(0), vf_rxq(0), 8);
+    let inner = ipv4(17, &udp(b"everyone"), true);
+    let broadcast = eth([0xFF; 6], [2, 1, 1, 1, 1, 1], Some(0x6007), 0x0800, &inner);
+    dev.inject(&broadcast);
+    let got = vf0.poll();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].status & r::RXD_STAT_VP, 0, "RPLOLR.STRVLAN clear");
+    assert_eq!(&got[0].data[12..16], &[0x81, 0x00, 0x60, 0x07]);
+    pf.write32(r::RPLOLR, r::RPLOLR_STRCRC | r::RPLOLR_STRVLAN);
+    dev.inject(&broadcast);
+    let got = vf0.poll();
+    assert_ne!(got[0].status & r::RXD_STAT_VP, 0);
+    assert_eq!(got[0].vlan, 0x6007);
+    assert_eq!(&got[0].data[12..14], &[0x08, 0x00]);
+}
+
+#[test]
 fn rx_without_crc_strip_appends_the_ethernet_crc() {
     let dev = Device::new(Generation::I82576);
     let (mut rx, _tx) = plain_pf(&dev);

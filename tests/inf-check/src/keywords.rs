@@ -88,6 +88,12 @@ pub const STANDARD_KEYWORDS: &[StandardKeyword] = &[
         kind: enumeration(zero_to_three),
         required_default: Some("3"),
     },
+    // *VlanID: 0 (no VLAN) .. 4094 (4095 is reserved by IEEE 802.1Q).
+    StandardKeyword {
+        name: "*VlanID",
+        kind: KeywordKind::Int { min_floor: 0 },
+        required_default: Some("0"),
+    },
     StandardKeyword {
         name: "*InterruptModeration",
         kind: enumeration(zero_or_one),
@@ -194,6 +200,7 @@ pub const COMMON_REQUIRED: &[&str] = &[
 pub const PF_ONLY_REQUIRED: &[&str] = &[
     "*SpeedDuplex",
     "*FlowControl",
+    "*VlanID",
     "NetworkAddress",
     "*SRIOV",
     "*VMQ",

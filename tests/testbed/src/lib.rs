@@ -130,7 +130,35 @@ impl std::fmt::Debug for Testbed {
     }
 }
 
+/// The packet filter a bound protocol sets first (directed, multicast, broadcast): without a
+/// packet filter a miniport indicates nothing.
+pub const PROTOCOL_PACKET_FILTER: u32 = ndis_abi::NDIS_PACKET_TYPE_DIRECTED
+    | ndis_abi::NDIS_PACKET_TYPE_MULTICAST
+    | ndis_abi::NDIS_PACKET_TYPE_BROADCAST;
+
 impl Testbed {
+    /// The PF as a bound protocol sees it: added with `keywords` on this testbed, restarted,
+    /// and [`PROTOCOL_PACKET_FILTER`] set. A test helper: panics if a step fails.
+    #[must_use]
+    pub fn running_pf(
+        &self,
+        driver: &ndis_emu::EmuDriver,
+        keywords: &[(&str, u32)],
+    ) -> ndis_emu::EmuAdapter {
+        let mut config = self.pf_config();
+        for (name, value) in keywords {
+            config = config.keyword(name, *value);
+        }
+        let adapter = driver.add_adapter(config).expect("InitializeEx succeeds");
+        assert_eq!(adapter.restart(), ndis_abi::NDIS_STATUS_SUCCESS, "restart");
+        let set = adapter.oid_set(
+            ndis_abi::OID_GEN_CURRENT_PACKET_FILTER,
+            &PROTOCOL_PACKET_FILTER.to_le_bytes(),
+        );
+        assert_eq!(set.status, ndis_abi::NDIS_STATUS_SUCCESS, "packet filter");
+        adapter
+    }
+
     /// A device of `generation` (default MAC, link partner present, no VFs), wired for
     /// interrupts and DMA. As on hardware, the MAC link needs CTRL.SLU (a driver that never
     /// starts the link gets none).

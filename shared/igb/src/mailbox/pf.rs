@@ -809,6 +809,16 @@ impl PfMailbox {
                 if let Some(reg) = pf::vmolr(vf) {
                     regs.write(reg, updated.encode());
                 }
+                // The global RLPML is checked before the pool limits (§6 step 1): raise it to
+                // the VF's frame, never lowering it below the PF's (or another VF's) own.
+                regs.modify(pf::RLPML, |value| {
+                    let current = value & crate::filters::vmolr_bits::RLPML_MASK;
+                    if max_frame > current {
+                        max_frame
+                    } else {
+                        value
+                    }
+                });
                 Decision::Ack
             }
         }
@@ -883,8 +893,8 @@ impl PfMailbox {
         Decision::Ack
     }
 
-    /// Adds or removes pool `vf` for `vid` in VLVF, keeping VFTA in step (a VID's VFTA bit is
-    /// set while some VLVF entry for it has pools). Returns false when no entry is free.
+    /// Adds or removes pool `vf` for `vid` in VLVF, keeping VFTA in step
+    /// ([`crate::pf_device::update_pool_vlan`]). Returns false when no entry is free.
     fn vlvf_update<M: Mmio>(
         &self,
         vf: usize,
@@ -892,63 +902,7 @@ impl PfMailbox {
         add: bool,
         regs: &PfRegisters<M>,
     ) -> bool {
-        let mut existing = None;
-        let mut free = None;
-        for index in 0..VLVF_ENTRIES {
-            let Some(reg) = pf::vlvf(index) else { continue };
-            let entry = VlvfEntry::decode(regs.read(reg));
-            if entry.enabled && entry.vid == vid {
-                existing = Some((reg, entry));
-                break;
-            }
-            if free.is_none() && !entry.enabled && entry.pools == PoolMask::EMPTY {
-                free = Some(reg);
-            }
-        }
-        let vfta = vid.vfta_bit();
-        let vfta_reg = pf::vfta(vfta.register);
-        match (add, existing) {
-            (true, Some((reg, entry))) => {
-                regs.write(
-                    reg,
-                    VlvfEntry {
-                        pools: entry.pools.with(vf),
-                        ..entry
-                    }
-                    .encode(),
-                );
-            }
-            (true, None) => {
-                let Some(reg) = free else { return false };
-                let entry = VlvfEntry {
-                    vid,
-                    pools: PoolMask::EMPTY.with(vf),
-                    enabled: true,
-                };
-                regs.write(reg, entry.encode());
-            }
-            (false, Some((reg, entry))) => {
-                let pools = entry.pools.without(vf);
-                if pools == PoolMask::EMPTY {
-                    regs.write(reg, 0);
-                } else {
-                    regs.write(reg, VlvfEntry { pools, ..entry }.encode());
-                }
-            }
-            // Removing a VLAN the pool does not have: nothing to do (idempotent).
-            (false, None) => return true,
-        }
-        if let Some(reg) = vfta_reg {
-            if add || existing.is_some_and(|(_, entry)| entry.pools.without(vf) == PoolMask::EMPTY)
-            {
-                if add {
-                    regs.set_bits(reg, vfta.mask());
-                } else {
-                    regs.clear_bits(reg, vfta.mask());
-                }
-            }
-        }
-        true
+        crate::pf_device::update_pool_vlan(regs, vf, vid, add)
     }
 
     /// Whether a valid RAR entry other than VF `vf`'s own holds `mac`.

@@ -120,11 +120,21 @@ impl RxWriteBack {
     /// engine posts one buffer per frame (SRRCTL one-buffer, RLPML ≤ buffer), so EOP must be
     /// set; the length must be non-zero and fit the buffer; the frame must not carry RXE/HBO.
     pub const fn validate(&self, posted_len: u32) -> Result<RxFrameInfo, BadWriteBack> {
+        if self.done() && self.status & rx_status::EOP == 0 {
+            return Err(BadWriteBack::MissingEop);
+        }
+        self.validate_fragment(posted_len)
+    }
+
+    /// As [`RxWriteBack::validate`], but a done descriptor without EOP is accepted as one
+    /// buffer of a frame that spans several (82576 datasheet 7.1.4/7.1.5: a frame larger than
+    /// SRRCTL.BSIZEPACKET continues in the next descriptors, EOP only on the last);
+    /// [`RxFrameInfo::end_of_packet`] tells which. Only the EOP descriptor's status and
+    /// offload fields mean anything (§4.2 of igb-hardware.md); RXE/HBO on any buffer rejects
+    /// it, so the caller drops the whole frame.
+    pub const fn validate_fragment(&self, posted_len: u32) -> Result<RxFrameInfo, BadWriteBack> {
         if !self.done() {
             return Err(BadWriteBack::NotDone);
-        }
-        if self.status & rx_status::EOP == 0 {
-            return Err(BadWriteBack::MissingEop);
         }
         if self.length == 0 || self.length as u32 > posted_len {
             return Err(BadWriteBack::BadLength {
@@ -164,6 +174,7 @@ impl RxWriteBack {
             ip_checksum,
             l4_checksum,
             looped_back: self.status & rx_status::LB != 0,
+            end_of_packet: self.status & rx_status::EOP != 0,
         })
     }
 }
@@ -188,6 +199,9 @@ pub struct RxFrameInfo {
     pub l4_checksum: Checksum,
     /// Looped back from another pool.
     pub looped_back: bool,
+    /// The frame's last buffer (EOP). Always set from [`RxWriteBack::validate`]; clear only
+    /// from [`RxWriteBack::validate_fragment`] for a buffer a frame continues after.
+    pub end_of_packet: bool,
 }
 
 /// Why an Rx write-back was rejected.
@@ -195,7 +209,7 @@ pub struct RxFrameInfo {
 pub enum BadWriteBack {
     /// DD clear (not a write-back at all).
     NotDone,
-    /// DD without EOP: a frame spanning buffers, which this engine never asks for.
+    /// DD without EOP on a ring that does not take multi-buffer frames.
     MissingEop,
     /// EOP without DD: hardware never writes that; the descriptor is corrupt.
     EopWithoutDone,

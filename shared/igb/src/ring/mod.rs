@@ -24,7 +24,7 @@ pub mod desc;
 mod rx;
 mod tx;
 
-pub use rx::{RxPacket, RxPostError, RxRing};
+pub use rx::{RxEvent, RxPacket, RxPostError, RxRing};
 pub use tx::{TxFragment, TxPostError, TxRequest, TxRing};
 
 use hw_platform::{DmaAddr, DmaMemory, DmaOutOfBounds, Mmio};

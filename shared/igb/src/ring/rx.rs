@@ -19,6 +19,21 @@ pub struct RxPacket<T> {
     pub info: RxFrameInfo,
 }
 
+/// What [`RxRing::receive_events`] reports for each descriptor it examined.
+#[derive(Debug)]
+pub enum RxEvent<T> {
+    /// A valid write-back: a whole frame, or (on a multi-buffer ring) one buffer of a frame
+    /// that ends at the next descriptor with [`RxFrameInfo::end_of_packet`].
+    Packet(RxPacket<T>),
+    /// An invalid write-back; its buffer was re-posted. A frame in progress is broken.
+    Rejected {
+        /// Why.
+        reason: BadWriteBack,
+        /// The descriptor carried EOP (so the next descriptor starts a new frame).
+        end_of_packet: bool,
+    },
+}
+
 /// Why an Rx post was refused (the token is handed back with it).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum RxPostError {
@@ -46,6 +61,7 @@ pub struct RxRing<D, T, Db> {
     doorbell: Db,
     stats: RingStats,
     last_rejection: Option<BadWriteBack>,
+    multi_buffer: bool,
 }
 
 /// Largest buffer one descriptor can take (16-bit write-back length).
@@ -71,6 +87,7 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
             doorbell,
             stats: RingStats::default(),
             last_rejection: None,
+            multi_buffer: false,
         })
     }
 
@@ -102,6 +119,13 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
     /// The doorbell (e.g. to inspect a test double).
     pub const fn doorbell(&self) -> &Db {
         &self.doorbell
+    }
+
+    /// Accept frames that span several buffers (DD without EOP delivered as a fragment), for a
+    /// queue whose SRRCTL.BSIZEPACKET is below the largest frame RLPML admits. Off by default:
+    /// then a missing EOP is rejected as [`BadWriteBack::MissingEop`].
+    pub fn set_multi_buffer(&mut self, on: bool) {
+        self.multi_buffer = on;
     }
 
     /// Buffers that can be posted now (at most `size - 1` are ever posted).
@@ -165,6 +189,17 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
     /// device at the next [`RxRing::flush`]). Stops at the first descriptor not yet done.
     /// Returns the number of frames delivered.
     pub fn receive(&mut self, budget: usize, mut deliver: impl FnMut(RxPacket<T>)) -> usize {
+        self.receive_events(budget, |event| {
+            if let RxEvent::Packet(packet) = event {
+                deliver(packet);
+            }
+        })
+    }
+
+    /// As [`RxRing::receive`], reporting rejected write-backs too (after re-posting their
+    /// buffers), so that a caller assembling multi-buffer frames can drop the frame a
+    /// rejected buffer belonged to.
+    pub fn receive_events(&mut self, budget: usize, mut deliver: impl FnMut(RxEvent<T>)) -> usize {
         let mut examined = 0;
         let mut delivered = 0;
         while examined < budget && self.next_to_clean != self.tail_written {
@@ -176,7 +211,11 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
             let write_back = RxWriteBack::decode(raw);
             let verdict = if write_back.done() {
                 let slot = &self.slots[(index & self.hw.mask()) as usize];
-                write_back.validate(slot.len)
+                if self.multi_buffer {
+                    write_back.validate_fragment(slot.len)
+                } else {
+                    write_back.validate(slot.len)
+                }
             } else if write_back.status & desc::rx_status::EOP != 0 {
                 // Hardware writes DD and EOP in the same byte, so EOP alone is corruption.
                 Err(BadWriteBack::EopWithoutDone)
@@ -211,11 +250,11 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
                 Ok(info) => {
                     self.stats.completed = self.stats.completed.wrapping_add(1);
                     delivered += 1;
-                    deliver(RxPacket {
+                    deliver(RxEvent::Packet(RxPacket {
                         token,
                         buffer,
                         info,
-                    });
+                    }));
                 }
                 Err(reason) => {
                     self.stats.bad_writebacks = self.stats.bad_writebacks.wrapping_add(1);
@@ -228,6 +267,10 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
                     };
                     self.next_to_use = reposted.wrapping_add(1);
                     self.stats.descriptors = self.stats.descriptors.wrapping_add(1);
+                    deliver(RxEvent::Rejected {
+                        reason,
+                        end_of_packet: write_back.status & desc::rx_status::EOP != 0,
+                    });
                 }
             }
         }
