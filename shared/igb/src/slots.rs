@@ -173,6 +173,19 @@ impl FilterSlots {
         })
     }
 
+    /// VFs this allocator was made for (the PF default pool is pool `num_vfs`).
+    #[must_use]
+    pub const fn num_vfs(&self) -> usize {
+        self.num_vfs
+    }
+
+    /// `owner`'s caps.
+    #[must_use]
+    pub fn caps(&self, owner: Owner) -> Option<OwnerCaps> {
+        self.pool(owner)
+            .and_then(|pool| self.caps.get(pool).copied())
+    }
+
     /// The pool of `owner`, if it exists in this configuration.
     #[must_use]
     pub fn pool(&self, owner: Owner) -> Option<usize> {
@@ -243,13 +256,16 @@ impl FilterSlots {
         if held >= usize::from(self.caps[pool].rar) {
             return Err(SlotError::OwnerLimit(Table::Rar));
         }
-        // RAR0 is the PF default pool's (§2.3); everybody else is filled from the end.
-        let index = if owner == Owner::PfPool && self.rar[0].is_none() {
-            Some(0)
-        } else {
-            (1..self.rar_entries)
-                .rev()
-                .find(|index| self.rar[*index].is_none())
+        // RAR0 is the PF default pool's (§2.3). A VF's first entry is its Linux slot
+        // `rar_entries - 1 - vf` (`filters::vf_rar_index`), further VF entries come from the
+        // end; PF and vPort entries fill upwards from 1, so the two ends meet last.
+        let free = |index: &usize| self.rar[*index].is_none();
+        let index = match owner {
+            Owner::PfPool if self.rar[0].is_none() => Some(0),
+            Owner::Vf(n) => crate::filters::vf_rar_index(self.generation, usize::from(n))
+                .filter(|index| *index > 0 && *index < self.rar_entries && free(index))
+                .or_else(|| (1..self.rar_entries).rev().find(free)),
+            _ => (1..self.rar_entries).find(free),
         };
         let index = index.ok_or(SlotError::TableFull(Table::Rar))?;
         self.rar[index] = Some(RarSlot {
@@ -391,12 +407,35 @@ impl FilterSlots {
     /// Replaces `owner`'s multicast hashes (12-bit MO = 0 hashes; higher bits are masked).
     /// Refused as a whole when it holds more distinct hashes than the owner's cap.
     pub fn set_multicast(&mut self, owner: Owner, hashes: &[u16]) -> Result<(), SlotError> {
+        self.set_hash_bits(owner, hashes.iter().map(|hash| HashBit::from_hash(*hash)))
+    }
+
+    /// As [`Self::set_multicast`], from group addresses (their RCTL.MO = 0 hashes, §2.3);
+    /// unicast entries are ignored.
+    pub fn set_multicast_addresses(
+        &mut self,
+        owner: Owner,
+        addresses: &[MacAddr],
+    ) -> Result<(), SlotError> {
+        self.set_hash_bits(
+            owner,
+            addresses
+                .iter()
+                .filter(|mac| crate::filters::is_multicast(mac))
+                .map(crate::filters::mta_bit),
+        )
+    }
+
+    fn set_hash_bits(
+        &mut self,
+        owner: Owner,
+        bits: impl Iterator<Item = HashBit>,
+    ) -> Result<(), SlotError> {
         let pool = self.pool_of(owner)?;
         let mut table = [0u32; HASH_TABLE_REGS];
         let mut distinct: u32 = 0;
         let cap = u32::from(self.caps[pool].multicast);
-        for hash in hashes {
-            let bit = HashBit::from_hash(*hash);
+        for bit in bits {
             if let Some(word) = table.get_mut(bit.register)
                 && *word & bit.mask() == 0
             {
