@@ -331,6 +331,69 @@ fn mac_filter_clears_are_acked_and_extra_filters_refused() {
 }
 
 #[test]
+fn extra_mac_filters_stop_at_the_vfs_rar_cap_and_clear_frees_them() {
+    // max_mac_filters = 1: the VF's own address plus one filter, each a RAR entry of pool 0.
+    let rig = Rig::new(2);
+    rig.set_policy(
+        0,
+        VfPolicy {
+            max_mac_filters: 1,
+            ..VfPolicy::default()
+        },
+    );
+    let mut vf0 = rig.vf(0);
+    vf0.reset().unwrap();
+    let filter_a: MacAddr = [0x02, 0, 0, 0, 0, 0xA1];
+    let filter_b: MacAddr = [0x02, 0, 0, 0, 0, 0xB1];
+    let reply = |vf0: &mut VfLink<VfBar, PumpClock>, request: VfRequest| match raw_exchange(
+        vf0,
+        &request.encode(),
+    ) {
+        PfMessage::Reply { accepted, .. } => accepted,
+        other => panic!("{other:?}"),
+    };
+    let pool0_entries = || {
+        (0..24)
+            .map(|index| {
+                RarEntry::decode(
+                    rig.regs.read(pf::ral(GEN, index).unwrap()),
+                    rig.regs.read(pf::rah(GEN, index).unwrap()),
+                )
+            })
+            .filter(|entry| entry.valid && entry.pools == PoolMask(1))
+            .map(|entry| entry.mac)
+            .collect::<Vec<_>>()
+    };
+    // Before the VF set its own address: one filter, and the second is refused although the
+    // pool's two RAR entries are not both used, so the VF's own address keeps its entry.
+    assert!(reply(&mut vf0, VfRequest::AddMacFilter(filter_a)));
+    assert!(!reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    assert_eq!(rig.nacks(0, NackReason::MacFilterLimit), 1);
+    vf0.set_mac(OWN_MAC).unwrap();
+    assert!(!reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    assert_eq!(rig.nacks(0, NackReason::MacFilterLimit), 2);
+    // Another function's MAC is refused as a filter too.
+    assert!(!reply(
+        &mut vf0,
+        VfRequest::AddMacFilter(igb_model::DEFAULT_MAC)
+    ));
+    assert_eq!(rig.nacks(0, NackReason::MacInUse), 1);
+    let mut held = pool0_entries();
+    held.sort_unstable();
+    assert_eq!(held, vec![OWN_MAC, filter_a]);
+    // CLEAR drops the filter, keeps the VF's own address; the freed cap takes B.
+    assert!(reply(&mut vf0, VfRequest::ClearMacFilters));
+    assert_eq!(pool0_entries(), vec![OWN_MAC]);
+    assert!(reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    // VF1 (no extra filters by policy) is refused and still served.
+    let mut vf1 = rig.vf(1);
+    vf1.reset().unwrap();
+    assert!(!reply(&mut vf1, VfRequest::AddMacFilter(filter_a)));
+    assert_eq!(rig.nacks(1, NackReason::NotPermitted), 1);
+    assert_eq!(vf1.set_mac([0x02, 0, 0, 0, 0, 0xC1]), Ok(()));
+}
+
+#[test]
 fn set_lpe_raises_the_pools_rlpml() {
     let rig = Rig::new(2);
     let mut vf1 = rig.vf(1);

@@ -789,9 +789,11 @@ impl PfMailbox {
                 }
                 let own = self.vfs[vf].mac();
                 let extra = slots.macs(owner).filter(|(_, m)| Some(*m) != own).count();
-                let already = slots.macs(owner).any(|(_, m)| m == mac);
-                // The cap counts filters only: the VF's own address keeps its entry.
-                if !already && extra >= usize::from(policy.max_mac_filters) {
+                // A MAC in the table already is ours (idempotent) or another function's
+                // (MacInUse from `add_mac`); the cap counts filters only: the VF's own
+                // address keeps its entry.
+                let new = slots.rar_index(&mac).is_none();
+                if new && extra >= usize::from(policy.max_mac_filters) {
                     return Decision::Nack(NackReason::MacFilterLimit, None);
                 }
                 match slots.add_mac(owner, mac) {
