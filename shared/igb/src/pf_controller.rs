@@ -130,6 +130,9 @@ pub enum PfControllerError {
     /// [`PfController::complete_reset_under_vfs`] without a begun reset, or another call
     /// in the middle of one.
     WrongPhase,
+    /// The filter tables refused the request (an admin MAC another function holds or is
+    /// assigned).
+    Filter(SlotError),
 }
 
 impl From<PfInitError> for PfControllerError {
@@ -421,6 +424,25 @@ impl<M: Mmio + Clone> PfController<M> {
         policy: VfPolicy,
         clock: &C,
     ) -> Result<(), PfControllerError> {
+        // An admin MAC another function receives on (or is assigned) would be refused at the
+        // VF's handshake, leaving its pool without unicast: refuse it here, visibly.
+        if let Some(mac) = policy.admin_mac {
+            let held_by_other = self.slots.rar_index(&mac).is_some()
+                && !self
+                    .slots
+                    .macs(Owner::Vf(u8::try_from(vf).unwrap_or(u8::MAX)))
+                    .any(|(_, held)| held == mac);
+            let assigned_to_other = (0..self.mailbox.num_vfs())
+                .filter(|other| *other != vf)
+                .any(|other| {
+                    self.mailbox
+                        .policy(other)
+                        .is_ok_and(|p| p.admin_mac == Some(mac))
+                });
+            if held_by_other || assigned_to_other {
+                return Err(PfControllerError::Filter(SlotError::MacInUse));
+            }
+        }
         self.mailbox
             .set_policy(vf, policy, self.device.regs(), clock)?;
         Ok(())

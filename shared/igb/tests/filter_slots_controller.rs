@@ -15,7 +15,7 @@ use igb::mailbox::MailboxTimeouts;
 use igb::mailbox::message::id;
 use igb::mailbox::pf::{NackReason, VfPolicy};
 use igb::mailbox::vf::VfLinkError;
-use igb::pf_controller::{LinkStart, PfConfig, PfController};
+use igb::pf_controller::{LinkStart, PfConfig, PfController, PfControllerError};
 use igb::queue_pair::{QueuePair, QueuePairConfig};
 use igb::regs::pf;
 use igb::regs::{PfBar as PfBarKind, VfBar as VfBarKind};
@@ -374,4 +374,42 @@ fn the_pf_and_a_vf_share_mta_bits_and_removing_one_keeps_the_others() {
     vf0.link_mut().set_multicast(&[GROUP_A, GROUP_C]).unwrap();
     vf0.handshake(&VfHandshakePolicy::DEFAULT).unwrap();
     assert!(rig.mta_has(&GROUP_A) && rig.mta_has(&GROUP_B) && !rig.mta_has(&GROUP_C));
+}
+
+#[test]
+fn an_admin_mac_another_function_has_is_refused_with_a_clear_error() {
+    let rig = Rig::new(VfPolicy::default());
+    let mut vf0 = rig.vf(0);
+    vf0.link_mut().set_mac(VF0_MAC).unwrap();
+    let clock = rig.clock.clone();
+    // The PF's MAC, VF0's own, and VF1's assigned one (VF1 has not handshaken yet).
+    for taken in [DEFAULT_MAC, VF0_MAC, VF1_MAC] {
+        let policy = VfPolicy {
+            admin_mac: Some(taken),
+            ..VfPolicy::default()
+        };
+        let vf = if taken == VF0_MAC { 1 } else { 0 };
+        assert_eq!(
+            rig.pf.borrow_mut().set_vf_policy(vf, policy, &clock),
+            Err(PfControllerError::Filter(SlotError::MacInUse)),
+            "{taken:02x?}"
+        );
+    }
+    // Nothing changed: VF0 keeps its MAC and policy, VF1 gets its admin MAC.
+    assert_eq!(rig.pf.borrow().vf_policy(0).unwrap().admin_mac, None);
+    assert_eq!(rig.pf.borrow().vf_mac(0), Ok(Some(VF0_MAC)));
+    let _vf1 = rig.vf(1);
+    assert!(
+        rig.pf
+            .borrow()
+            .filter_slots()
+            .macs(Owner::Vf(1))
+            .any(|(_, mac)| mac == VF1_MAC)
+    );
+    // A VF may be given the MAC it already holds.
+    let own = VfPolicy {
+        admin_mac: Some(VF0_MAC),
+        ..VfPolicy::default()
+    };
+    assert_eq!(rig.pf.borrow_mut().set_vf_policy(0, own, &clock), Ok(()));
 }
