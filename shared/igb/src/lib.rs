@@ -20,6 +20,7 @@
 //! * [`phy`]: PHY access (MDIC), link configuration (`*SpeedDuplex`, `*FlowControl`).
 //! * [`stats`]: PF and VF statistics accumulators.
 //! * [`removal`]: surprise-removal detection.
+//! * [`slots`]: the single owner of RAR, VLVF/VFTA and MTA entries.
 #![forbid(unsafe_code)]
 #![no_std]
 
@@ -39,6 +40,7 @@ pub mod queue_pair;
 pub mod regs;
 pub mod removal;
 pub mod ring;
+pub mod slots;
 pub mod stats;
 pub mod vf_device;
 pub mod vf_watchdog;

@@ -29,18 +29,25 @@
 //! Reset under live VFs (§2.1 step 1, §5.6; `prepare_pf_reset` → MAC reset → configure →
 //! PFRSTD) is two calls so the driver can rebuild its own queues in between:
 //! [`PfController::begin_reset_under_vfs`] and [`PfController::complete_reset_under_vfs`].
+//!
+//! Filter tables (issue 13 item 2): the controller owns the one [`FilterSlots`] through which
+//! the PF pool's MAC/VLAN/multicast filters, the VFs' mailbox requests and (later) the NDIS
+//! receive filters all take RAR, VLVF/VFTA and MTA entries ([`PfController::add_mac`] and
+//! friends). Each function owns its entries; exhaustion is a [`SlotError`] here (the miniport
+//! answers NDIS_STATUS_RESOURCES) and a NACK to a VF.
 
 use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::{MacAddr, RxMode};
+use crate::filters::{MacAddr, RxMode, VlanId};
 use crate::ids::Generation;
 use crate::interrupts::PF_VECTOR_OTHER;
 use crate::mailbox::pf::{PfMailbox, PfMailboxError, ServiceReport, VfCounters, VfPolicy, VfState};
 use crate::pf_device::{LinkStatus, PfDevice, PfInitError, PfVlan, ResetReport};
 use crate::regs::PfRegisters;
 use crate::regs::pf::{EXTENDED_CAUSES, MBVFICR, VFLRE, icr, mbvficr};
+use crate::slots::{FilterSlots, Owner, SlotError};
 
 /// How the controller starts the link during bring-up and after a reset.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -123,6 +130,9 @@ pub enum PfControllerError {
     /// [`PfController::complete_reset_under_vfs`] without a begun reset, or another call
     /// in the middle of one.
     WrongPhase,
+    /// The filter tables refused the request (an admin MAC another function holds or is
+    /// assigned).
+    Filter(SlotError),
 }
 
 impl From<PfInitError> for PfControllerError {
@@ -223,6 +233,8 @@ pub struct PfController<M: Mmio + Clone> {
     config: PfConfig,
     device: PfDevice<M>,
     mailbox: PfMailbox,
+    /// The one allocator of RAR, VLVF/VFTA and MTA entries (module docs).
+    slots: FilterSlots,
     phase: Phase,
     link: Option<LinkStatus>,
     ping_owed: bool,
@@ -248,19 +260,24 @@ impl<M: Mmio + Clone> PfController<M> {
             return Err(PfControllerError::BadVector(config.other_vector));
         }
         let mailbox = PfMailbox::new(config.generation, usize::from(config.num_vfs))?;
-        let (device, report) = configure(mmio.clone(), &config, clock)?;
+        let mut slots = FilterSlots::new(config.generation, usize::from(config.num_vfs))
+            .ok_or(PfMailboxError::TooManyVfs)?;
+        let (device, report) = configure(mmio.clone(), &config, &mut slots, clock)?;
         let mut controller = Self {
             mmio,
             config,
             device,
             mailbox,
+            slots,
             phase: Phase::Configured,
             link: report.link,
             ping_owed: false,
             stats: PfControllerStats::default(),
             rx_mode: None,
         };
-        controller.mailbox.start(controller.device.regs());
+        controller
+            .mailbox
+            .start(controller.device.regs(), &mut controller.slots);
         if controller.config.unmask_other_at_bring_up {
             controller
                 .device
@@ -275,7 +292,71 @@ impl<M: Mmio + Clone> PfController<M> {
     /// IRQL: any (register writes only, no wait).
     pub fn set_pf_vlan(&mut self, vlan: PfVlan) -> Result<bool, PfControllerError> {
         self.config.vlan = vlan;
-        Ok(self.device.configure_vlan(vlan)?)
+        Ok(self.device.configure_vlan(vlan, &mut self.slots)?)
+    }
+
+    /// Gives `owner` a RAR entry for `mac` (the PF pool, a vPort pool, or a VF's pool on the
+    /// NDIS side) and writes it. Returns the RAR index. [`SlotError::TableFull`] and
+    /// [`SlotError::OwnerLimit`] are resource shortages (NDIS_STATUS_RESOURCES);
+    /// [`SlotError::MacInUse`]: another function receives on `mac`.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn add_mac(&mut self, owner: Owner, mac: MacAddr) -> Result<usize, SlotError> {
+        let index = self.slots.add_mac(owner, mac)?;
+        self.slots.apply(self.device.regs());
+        Ok(index)
+    }
+
+    /// Frees `owner`'s RAR entry for `mac`.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn remove_mac(&mut self, owner: Owner, mac: &MacAddr) -> Result<(), SlotError> {
+        self.slots.remove_mac(owner, mac)?;
+        self.slots.apply(self.device.regs());
+        Ok(())
+    }
+
+    /// Adds `owner`'s pool to `vid`'s VLVF entry (and the VFTA bit).
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn add_vlan(&mut self, owner: Owner, vid: VlanId) -> Result<(), SlotError> {
+        self.slots.add_vlan(owner, vid)?;
+        self.slots.apply(self.device.regs());
+        Ok(())
+    }
+
+    /// Removes `owner`'s pool from `vid`'s VLVF entry (the entry and VFTA bit go with the
+    /// last pool).
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn remove_vlan(&mut self, owner: Owner, vid: VlanId) -> Result<(), SlotError> {
+        self.slots.remove_vlan(owner, vid)?;
+        self.slots.apply(self.device.regs());
+        Ok(())
+    }
+
+    /// Replaces `owner`'s multicast list (group addresses; unicast ones ignored). The MTA
+    /// stays the union over every owner.
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn set_multicast(&mut self, owner: Owner, addresses: &[MacAddr]) -> Result<(), SlotError> {
+        self.slots.set_multicast_addresses(owner, addresses)?;
+        self.slots.apply(self.device.regs());
+        Ok(())
+    }
+
+    /// Frees everything `owner` holds (a deleted vPort).
+    ///
+    /// IRQL: any (register writes only, no wait).
+    pub fn release_filters(&mut self, owner: Owner) -> Result<(), SlotError> {
+        self.slots.release_all(owner)?;
+        self.slots.apply(self.device.regs());
+        Ok(())
+    }
+
+    /// The filter tables as allocated (who holds what, register values).
+    pub const fn filter_slots(&self) -> &FilterSlots {
+        &self.slots
     }
 
     /// Routes and unmasks the "other" causes (link, mailbox, VFLR) on the configured vector:
@@ -306,8 +387,8 @@ impl<M: Mmio + Clone> PfController<M> {
     }
 
     /// Programs the PF's own receive filter: `multicast` (group addresses; their MTA hashes,
-    /// RCTL.MO = 0) becomes the PF's share of the MTA, which stays the union with every VF's
-    /// SET_MULTICAST hashes ([`PfMailbox::set_pf_multicast`]), then RCTL/VMOLR/UTA/RAR0 follow
+    /// RCTL.MO = 0) becomes the PF pool's share of the MTA, which stays the union with every
+    /// VF's SET_MULTICAST hashes ([`FilterSlots`]), then RCTL/VMOLR/UTA/RAR0 follow
     /// `mode` ([`PfDevice::set_rx_mode`]). Unicast entries in `multicast` are ignored. Kept and
     /// re-applied after a reset under VFs.
     ///
@@ -320,11 +401,10 @@ impl<M: Mmio + Clone> PfController<M> {
         if self.phase == Phase::Quiesced {
             return Err(PfControllerError::WrongPhase);
         }
-        self.mailbox
-            .set_pf_multicast_addresses(multicast, self.device.regs());
+        // The PF pool has no multicast cap (`OwnerCaps::PF`): this cannot fail.
+        let _ = self.slots.set_multicast_addresses(Owner::PfPool, multicast);
         self.rx_mode = Some(mode);
-        self.device
-            .set_rx_mode(mode, self.mailbox.has_pf_multicast())?;
+        self.device.set_rx_mode(mode, &mut self.slots)?;
         Ok(())
     }
 
@@ -344,6 +424,25 @@ impl<M: Mmio + Clone> PfController<M> {
         policy: VfPolicy,
         clock: &C,
     ) -> Result<(), PfControllerError> {
+        // An admin MAC another function receives on (or is assigned) would be refused at the
+        // VF's handshake, leaving its pool without unicast: refuse it here, visibly.
+        if let Some(mac) = policy.admin_mac {
+            let held_by_other = self.slots.rar_index(&mac).is_some()
+                && !self
+                    .slots
+                    .macs(Owner::Vf(u8::try_from(vf).unwrap_or(u8::MAX)))
+                    .any(|(_, held)| held == mac);
+            let assigned_to_other = (0..self.mailbox.num_vfs())
+                .filter(|other| *other != vf)
+                .any(|other| {
+                    self.mailbox
+                        .policy(other)
+                        .is_ok_and(|p| p.admin_mac == Some(mac))
+                });
+            if held_by_other || assigned_to_other {
+                return Err(PfControllerError::Filter(SlotError::MacInUse));
+            }
+        }
         self.mailbox
             .set_policy(vf, policy, self.device.regs(), clock)?;
         Ok(())
@@ -433,7 +532,9 @@ impl<M: Mmio + Clone> PfController<M> {
             return service;
         }
         self.stats.services = self.stats.services.saturating_add(1);
-        service.report = self.mailbox.service(self.device.regs(), clock);
+        service.report = self
+            .mailbox
+            .service(self.device.regs(), &mut self.slots, clock);
         self.stats.messages = self
             .stats
             .messages
@@ -468,14 +569,13 @@ impl<M: Mmio + Clone> PfController<M> {
         }
         self.mailbox.prepare_pf_reset(self.device.regs(), clock);
         self.phase = Phase::Resetting;
-        let (device, report) = configure(self.mmio.clone(), &self.config, clock)?;
+        // The MAC reset clears RAR, VLVF, VFTA, MTA, UTA and VMOLR: `configure` writes every
+        // table entry again from the slots, then the PF's receive mode.
+        let (device, report) = configure(self.mmio.clone(), &self.config, &mut self.slots, clock)?;
         self.device = device;
         self.link = report.link;
-        // The MAC reset cleared MTA, UTA, RAR0's pool bits and VMOLR: the PF's filter again.
-        self.mailbox.restore_mta(self.device.regs());
         if let Some(mode) = self.rx_mode {
-            self.device
-                .set_rx_mode(mode, self.mailbox.has_pf_multicast())?;
+            self.device.set_rx_mode(mode, &mut self.slots)?;
         }
         self.device
             .enable_other_interrupt(self.config.other_vector)?;
@@ -491,7 +591,8 @@ impl<M: Mmio + Clone> PfController<M> {
         if self.phase != Phase::Resetting {
             return Err(PfControllerError::WrongPhase);
         }
-        self.mailbox.complete_pf_reset(self.device.regs());
+        self.mailbox
+            .complete_pf_reset(self.device.regs(), &mut self.slots);
         self.device.regs().flush().map_err(PfInitError::from)?;
         self.phase = Phase::Running;
         self.stats.pf_resets = self.stats.pf_resets.saturating_add(1);
@@ -518,6 +619,8 @@ impl<M: Mmio + Clone> PfController<M> {
     /// IRQL: any (register writes only, no wait).
     pub fn quiesce(&mut self) -> Result<(), PfControllerError> {
         self.phase = Phase::Quiesced;
+        // The VFs are gone: what they held in the filter tables is free again.
+        self.mailbox.stop(self.device.regs(), &mut self.slots);
         self.device.quiesce()?;
         Ok(())
     }
@@ -576,16 +679,20 @@ const fn vf_mask(num_vfs: u8) -> u32 {
 fn configure<M: Mmio, C: Clock + ?Sized>(
     mmio: M,
     config: &PfConfig,
+    slots: &mut FilterSlots,
     clock: &C,
 ) -> Result<(PfDevice<M>, BringUpReport), PfInitError> {
     let (mut device, reset) = PfDevice::reset(mmio, config.generation, config.mac, clock)?;
+    // The reset cleared every filter table: the next `apply` writes all of it.
+    slots.forget_hardware();
     let link = match config.link {
         LinkStart::Leave => None,
         LinkStart::RestartAutoNegotiation { timeout } => Some(device.start_link(timeout, clock)?),
     };
     device.set_pf_max_frame(config.max_frame);
-    device.configure_pools(config.num_vfs)?;
-    // On an empty VLVF table the filter always fits; if it did not, every VLAN is accepted.
-    let _ = device.configure_vlan(config.vlan)?;
+    device.configure_pools(config.num_vfs, slots)?;
+    // The PF pool's VLANs come first at bring-up, so the filter fits; if it did not, every
+    // VLAN is accepted.
+    let _ = device.configure_vlan(config.vlan, slots)?;
     Ok((device, BringUpReport { reset, link }))
 }

@@ -9,25 +9,26 @@
 //! `igb_setup_mrqc`, and DPDK's `igb_pf_host_configure` were read for the order, not copied.
 //!
 //! What this module owns in hardware: the global control registers, the PF pool (pool
-//! `num_vfs`), RAR0, MRQC/VT_CTL, the switch control register, and the PF interrupt registers.
-//! Per-VF state (VF pools, VF RAR entries, VFRE/VFTE bits of VF pools) belongs to
-//! [`crate::mailbox::pf::PfMailbox`].
+//! `num_vfs`), MRQC/VT_CTL, the switch control register, and the PF interrupt registers. The
+//! PF pool's RAR, VLVF/VFTA and MTA entries (RAR0 = its MAC, its `*VlanID` filter, its
+//! multicast list) are asked for, as [`Owner::PfPool`], from the [`FilterSlots`] the caller
+//! passes in, the same allocator the VFs' mailbox requests use (issue 13 item 2). Per-VF
+//! state (VF pools, VFRE/VFTE bits of VF pools) belongs to [`crate::mailbox::pf::PfMailbox`].
 
 use core::time::Duration;
 
 use hw_platform::{Clock, Mmio};
 
-use crate::filters::{
-    MacAddr, RarEntry, RxMode, VlanId, VlvfEntry, Vmolr, is_valid_unicast, vmolr_bits,
-};
+use crate::filters::{MacAddr, RarEntry, RxMode, VlanId, Vmolr, is_valid_unicast, vmolr_bits};
 use crate::ids::Generation;
 use crate::interrupts::pf_ivar_misc;
 use crate::regs::pf::{
     self, CTRL, CTRL_EXT, DTXCTL, EECD, EICR, EIMC, EIMS, GPIE, ICR, IMC, IMS, IVAR_MISC, MBVFICR,
-    MBVFIMR, MRQC, QDE, RCTL, RLPML, STATUS, TCTL, VFLRE, VFRE, VFTE, VLVF_ENTRIES, VT_CTL, ctrl,
-    ctrl_ext, dtxctl, eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
+    MBVFIMR, MRQC, QDE, RCTL, RLPML, STATUS, TCTL, VFLRE, VFRE, VFTE, VT_CTL, ctrl, ctrl_ext,
+    dtxctl, eecd, gpie, icr, mdic, mrqc, rctl, status, tctl, txswc, vt_ctl,
 };
 use crate::regs::{DeviceGone, GenerationTraits, PfRegisters, PoolMask, WaitError};
+use crate::slots::{FilterSlots, Owner, SlotError};
 
 /// Settle time after quiescing DMA and before the MAC reset (Linux `igb_reset_hw_82575`
 /// sleeps 10 ms so in-flight transactions finish).
@@ -74,6 +75,9 @@ pub enum PfInitError {
     PhyAccess,
     /// The requested MSI-X vector is not an extended cause.
     BadVector(u32),
+    /// The filter tables refused the PF's MAC (another function holds it), or the
+    /// [`FilterSlots`] were made for another number of VFs ([`SlotError::NoSuchOwner`]).
+    Filter(SlotError),
 }
 
 impl From<DeviceGone> for PfInitError {
@@ -129,6 +133,8 @@ pub struct PfDevice<M: Mmio> {
     mac: MacAddr,
     num_vfs: u8,
     max_frame: u32,
+    /// The VLVF entries [`Self::configure_vlan`] took for the PF pool, released by the next.
+    pf_vlans: [Option<VlanId>; 2],
 }
 
 impl<M: Mmio> PfDevice<M> {
@@ -205,6 +211,7 @@ impl<M: Mmio> PfDevice<M> {
                 mac,
                 num_vfs: 0,
                 max_frame: PF_MAX_FRAME,
+                pf_vlans: [None; 2],
             },
             report,
         ))
@@ -289,10 +296,19 @@ impl<M: Mmio> PfDevice<M> {
 
     /// Configures VMDq for `num_vfs` VFs (0 = plain VMDq with the PF alone in pool 0) and
     /// turns Rx/Tx on for the PF pool only; VF pools stay off until their reset handshake
-    /// ([`crate::mailbox::pf::PfMailbox`] owns them).
-    pub fn configure_pools(&mut self, num_vfs: u8) -> Result<(), PfInitError> {
+    /// ([`crate::mailbox::pf::PfMailbox`] owns them). `slots` is made for `num_vfs` VFs;
+    /// after a MAC reset call [`FilterSlots::forget_hardware`] first (the reset cleared the
+    /// tables).
+    pub fn configure_pools(
+        &mut self,
+        num_vfs: u8,
+        slots: &mut FilterSlots,
+    ) -> Result<(), PfInitError> {
         if usize::from(num_vfs) >= self.traits.pools {
             return Err(PfInitError::TooManyVfs(num_vfs));
+        }
+        if slots.num_vfs() != usize::from(num_vfs) {
+            return Err(PfInitError::Filter(SlotError::NoSuchOwner));
         }
         self.num_vfs = num_vfs;
         let generation = self.generation;
@@ -300,12 +316,16 @@ impl<M: Mmio> PfDevice<M> {
         let pf_pool_mask = PoolMask(1 << num_vfs);
         let vf_pools = PoolMask(((1u16 << num_vfs) - 1) as u8);
 
-        // RAR0 = our MAC in the PF pool (§2.3); the reset cleared the rest of the table.
-        let (low, high) = RarEntry::new(self.mac, pf_pool_mask).encode();
-        if let (Some(ral), Some(rah)) = (pf::ral(generation, 0), pf::rah(generation, 0)) {
-            self.regs.write(ral, low);
-            self.regs.write(rah, high);
-        }
+        // RAR0 = our MAC in the PF pool (§2.3): the PF's entry 0 moves to it (a new
+        // `NetworkAddress`), and everything the slots hold is written.
+        let old = slots
+            .macs(Owner::PfPool)
+            .find(|(index, _)| *index == 0)
+            .map(|(_, mac)| mac);
+        slots
+            .replace_mac(Owner::PfPool, old, self.mac)
+            .map_err(PfInitError::Filter)?;
+        slots.apply(&self.regs);
 
         // VMDq: pool from the destination MAC; unmatched frames go to the PF pool;
         // broadcast/multicast replicated to every pool that accepts them (§2.2).
@@ -364,8 +384,8 @@ impl<M: Mmio> PfDevice<M> {
         Ok(())
     }
 
-    /// Programs what the PF pool receives (`mode`; `has_hashes`: the PF's multicast list is in
-    /// the MTA, which [`crate::mailbox::pf::PfMailbox::set_pf_multicast`] owns): RCTL.UPE/MPE,
+    /// Programs what the PF pool receives (`mode`; the PF's multicast list is what `slots`
+    /// holds for [`Owner::PfPool`], [`FilterSlots::set_multicast`]): RCTL.UPE/MPE,
     /// VMOLR of the PF pool (BAM/ROMPE/MPME/ROPE/UPE), the UTA, and RAR0's AV bit. With VMDq on
     /// (always, [`Self::configure_pools`]) the global L2 filter (82576 datasheet 7.1.1) runs
     /// first and the pool selection (7.10.3.3) decides whether the PF pool gets a copy; an
@@ -374,8 +394,9 @@ impl<M: Mmio> PfDevice<M> {
     /// entries belong to the mailbox, and RCTL.UPE/MPE only widen the L2 filter.
     ///
     /// IRQL: any (register writes only, no wait).
-    pub fn set_rx_mode(&self, mode: RxMode, has_hashes: bool) -> Result<(), PfInitError> {
+    pub fn set_rx_mode(&self, mode: RxMode, slots: &mut FilterSlots) -> Result<(), PfInitError> {
         let generation = self.generation;
+        let has_hashes = slots.has_multicast(Owner::PfPool);
         let pool = self.pf_pool();
         // RCTL.UPE/MPE: what the L2 filter passes.
         self.regs.modify(RCTL, |value| {
@@ -392,20 +413,17 @@ impl<M: Mmio> PfDevice<M> {
             self.regs
                 .write(reg, mode.pf_vmolr(generation, has_hashes, current).encode());
         }
-        // RAR0: AV off makes frames to our MAC unknown unicast (dropped without UPE). RAH is
-        // written with AV clear first so a half-written entry never matches.
-        let pools = PoolMask::single(pool).unwrap_or(PoolMask::EMPTY);
-        let entry = if mode.pf_rar_valid() {
-            RarEntry::new(self.mac, pools)
-        } else {
-            RarEntry::CLEARED
-        };
-        let (low, high) = entry.encode();
-        if let (Some(ral), Some(rah)) = (pf::ral(generation, 0), pf::rah(generation, 0)) {
-            self.regs.write(rah, 0);
-            self.regs.write(ral, low);
-            self.regs.write(rah, high);
+        // RAR0: AV off makes frames to our MAC unknown unicast (dropped without UPE). The
+        // entry stays the PF's while disabled, so no VF can take the PF's MAC meanwhile.
+        if slots.rar_index(&self.mac).is_none() {
+            slots
+                .add_mac(Owner::PfPool, self.mac)
+                .map_err(PfInitError::Filter)?;
         }
+        slots
+            .set_mac_enabled(Owner::PfPool, &self.mac, mode.pf_rar_valid())
+            .map_err(PfInitError::Filter)?;
+        slots.apply(&self.regs);
         self.regs.flush()?;
         Ok(())
     }
@@ -424,7 +442,11 @@ impl<M: Mmio> PfDevice<M> {
     ///
     /// Returns whether the filter could be installed (false: no free VLVF entry; every VLAN
     /// is then accepted).
-    pub fn configure_vlan(&self, vlan: PfVlan) -> Result<bool, PfInitError> {
+    pub fn configure_vlan(
+        &mut self,
+        vlan: PfVlan,
+        slots: &mut FilterSlots,
+    ) -> Result<bool, PfInitError> {
         let pool = self.pf_pool();
         let strip = |reg, bit| {
             if vlan.strip {
@@ -445,25 +467,35 @@ impl<M: Mmio> PfDevice<M> {
             strip(reg, pf::dvmolr_bits::STRVLAN);
         }
 
-        // The PF pool leaves every VLAN it had, then joins the new one.
-        for index in 0..VLVF_ENTRIES {
-            let Some(reg) = pf::vlvf(index) else { continue };
-            let entry = VlvfEntry::decode(self.regs.read(reg));
-            if entry.enabled && entry.pools.contains(pool) {
-                let _ = update_pool_vlan(&self.regs, pool, entry.vid, false);
-            }
+        // The PF pool leaves the VLANs this call installed last time, then joins the new
+        // one; VLANs the PF pool holds for other reasons (NDIS filters) are kept.
+        for vid in self.pf_vlans.iter().flatten() {
+            let _ = slots.remove_vlan(Owner::PfPool, *vid);
         }
+        self.pf_vlans = [None; 2];
         let mut installed = true;
         match vlan.filter {
             Some(vid) => {
-                installed = update_pool_vlan(&self.regs, pool, vid, true)
-                    && update_pool_vlan(&self.regs, pool, VlanId::PRIORITY_TAG, true);
+                let wanted = [vid, VlanId::PRIORITY_TAG];
+                let mut added = [false; 2];
+                for (vid, added) in wanted.iter().zip(added.iter_mut()) {
+                    let held = slots.vlans(Owner::PfPool).any(|held| held == *vid);
+                    if !held && slots.add_vlan(Owner::PfPool, *vid).is_err() {
+                        installed = false;
+                        break;
+                    }
+                    *added = !held;
+                }
                 if installed {
+                    self.pf_vlans = wanted.map(Some);
                     self.regs.set_bits(RCTL, rctl::VFE);
                 } else {
                     // Not both entries: filtering off rather than losing VID 0 or the VLAN.
-                    let _ = update_pool_vlan(&self.regs, pool, vid, false);
-                    let _ = update_pool_vlan(&self.regs, pool, VlanId::PRIORITY_TAG, false);
+                    for (vid, added) in wanted.iter().zip(added) {
+                        if added {
+                            let _ = slots.remove_vlan(Owner::PfPool, *vid);
+                        }
+                    }
                     self.regs.clear_bits(RCTL, rctl::VFE);
                 }
             }
@@ -471,6 +503,7 @@ impl<M: Mmio> PfDevice<M> {
                 self.regs.clear_bits(RCTL, rctl::VFE);
             }
         }
+        slots.apply(&self.regs);
         self.regs.flush()?;
         Ok(installed)
     }
@@ -528,74 +561,6 @@ impl<M: Mmio> PfDevice<M> {
         self.regs.flush()?;
         Ok(())
     }
-}
-
-/// Adds or removes `pool` for `vid` in VLVF, keeping VFTA in step (a VID's VFTA bit is set
-/// while some VLVF entry for it has pools; §2.3). Entries of other pools are kept. Returns
-/// false when no entry is free. Shared by the VF mailbox (SET_VLAN) and the PF's own
-/// `*VlanID` filter ([`PfDevice::configure_vlan`]).
-pub fn update_pool_vlan<M: Mmio>(
-    regs: &PfRegisters<M>,
-    pool: usize,
-    vid: VlanId,
-    add: bool,
-) -> bool {
-    let mut existing = None;
-    let mut free = None;
-    for index in 0..VLVF_ENTRIES {
-        let Some(reg) = pf::vlvf(index) else { continue };
-        let entry = VlvfEntry::decode(regs.read(reg));
-        if entry.enabled && entry.vid == vid {
-            existing = Some((reg, entry));
-            break;
-        }
-        if free.is_none() && !entry.enabled && entry.pools == PoolMask::EMPTY {
-            free = Some(reg);
-        }
-    }
-    let vfta = vid.vfta_bit();
-    let vfta_reg = pf::vfta(vfta.register);
-    match (add, existing) {
-        (true, Some((reg, entry))) => {
-            regs.write(
-                reg,
-                VlvfEntry {
-                    pools: entry.pools.with(pool),
-                    ..entry
-                }
-                .encode(),
-            );
-        }
-        (true, None) => {
-            let Some(reg) = free else { return false };
-            let entry = VlvfEntry {
-                vid,
-                pools: PoolMask::EMPTY.with(pool),
-                enabled: true,
-            };
-            regs.write(reg, entry.encode());
-        }
-        (false, Some((reg, entry))) => {
-            let pools = entry.pools.without(pool);
-            if pools == PoolMask::EMPTY {
-                regs.write(reg, 0);
-            } else {
-                regs.write(reg, VlvfEntry { pools, ..entry }.encode());
-            }
-        }
-        // Removing a VLAN the pool does not have: nothing to do (idempotent).
-        (false, None) => return true,
-    }
-    if let Some(reg) = vfta_reg {
-        if add || existing.is_some_and(|(_, entry)| entry.pools.without(pool) == PoolMask::EMPTY) {
-            if add {
-                regs.set_bits(reg, vfta.mask());
-            } else {
-                regs.clear_bits(reg, vfta.mask());
-            }
-        }
-    }
-    true
 }
 
 fn mask_all<M: Mmio>(regs: &PfRegisters<M>) {

@@ -26,7 +26,8 @@ fn pf_bring_up_programs_vmdq_with_only_the_pf_pool_open() {
     assert_eq!(pf.mac(), DEFAULT_MAC, "the permanent MAC comes from RAR0");
     assert!(!report.auto_read_timed_out && !report.master_disable_timed_out);
 
-    pf.configure_pools(2).unwrap();
+    let mut slots = igb::slots::FilterSlots::new(GEN, 2).unwrap();
+    pf.configure_pools(2, &mut slots).unwrap();
     assert_eq!((pf.pf_pool(), pf.pf_queue()), (2, 2));
     let regs = pf.regs();
     assert_eq!(regs.read(MRQC) & mrqc::MODE_MASK, mrqc::VMDQ);
@@ -57,7 +58,15 @@ fn pf_bring_up_programs_vmdq_with_only_the_pf_pool_open() {
     );
 
     // One pool always stays the PF's.
-    assert_eq!(pf.configure_pools(8), Err(PfInitError::TooManyVfs(8)));
+    assert_eq!(
+        pf.configure_pools(8, &mut slots),
+        Err(PfInitError::TooManyVfs(8))
+    );
+    // Slots made for another VF count are refused before any write.
+    assert_eq!(
+        pf.configure_pools(1, &mut slots),
+        Err(PfInitError::Filter(igb::slots::SlotError::NoSuchOwner))
+    );
 }
 
 #[test]
@@ -66,7 +75,8 @@ fn a_frame_from_the_wire_reaches_the_pf_queue_and_the_reply_leaves_it() {
     device.enable_vfs(1).unwrap();
     let clock = device.clock();
     let (mut pf, _) = PfDevice::reset(device.pf_bar(), GEN, None, &clock).unwrap();
-    pf.configure_pools(1).unwrap();
+    pf.configure_pools(1, &mut igb::slots::FilterSlots::new(GEN, 1).unwrap())
+        .unwrap();
     let queue = pf.pf_queue();
     let rx_regs = pf::rx_queue(GEN, queue).unwrap();
     let tx_regs = pf::tx_queue(GEN, queue).unwrap();

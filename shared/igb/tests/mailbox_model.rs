@@ -19,6 +19,7 @@ use igb::mailbox::pf::{EventKind, NackReason, PfMailbox, VfPolicy, VfState};
 use igb::mailbox::vf::{LinkState, MulticastMode, VfLink, VfLinkError, VfMailboxError};
 use igb::regs::pf;
 use igb::regs::{PfRegisters, PoolMask};
+use igb::slots::{FilterSlots, Owner};
 use igb_model::{Device, Generation, ModelClock, PfBar, PumpClock, VfBar};
 
 const GEN: Generation = Generation::I82576;
@@ -60,6 +61,8 @@ struct Rig {
     clock: ModelClock,
     regs: PfRegisters<PfView>,
     pf: RefCell<PfMailbox>,
+    /// The filter tables the PF shares with the VFs (the controller's, in the driver).
+    slots: RefCell<FilterSlots>,
     before_service: ServiceHook,
     /// PF servicing can be paused (a PF that does not answer).
     pf_running: Cell<bool>,
@@ -76,7 +79,12 @@ impl Rig {
         };
         let regs = PfRegisters::new(view);
         let mut mailbox = PfMailbox::new(GEN, usize::from(num_vfs)).unwrap();
-        mailbox.start(&regs);
+        let mut slots = FilterSlots::new(GEN, usize::from(num_vfs)).unwrap();
+        // The PF pool's MAC in RAR0, as `PfDevice::configure_pools` puts it.
+        slots
+            .add_mac(Owner::PfPool, igb_model::DEFAULT_MAC)
+            .unwrap();
+        mailbox.start(&regs, &mut slots);
         // The PF is configured: tell the VFs (CTRL_EXT.PFRSTD → RSTD, §2.1 step 6).
         regs.set_bits(pf::CTRL_EXT, pf::ctrl_ext::PFRSTD);
         Rc::new(Self {
@@ -84,6 +92,7 @@ impl Rig {
             device,
             regs,
             pf: RefCell::new(mailbox),
+            slots: RefCell::new(slots),
             before_service: RefCell::new(None),
             pf_running: Cell::new(true),
             services: Cell::new(0),
@@ -99,7 +108,7 @@ impl Rig {
             return;
         }
         if let Ok(mut pf) = self.pf.try_borrow_mut() {
-            pf.service(&self.regs, &self.clock);
+            pf.service(&self.regs, &mut self.slots.borrow_mut(), &self.clock);
             self.services.set(self.services.get() + 1);
         }
     }
@@ -319,6 +328,69 @@ fn mac_filter_clears_are_acked_and_extra_filters_refused() {
     assert_eq!(rig.nacks(0, NackReason::NotPermitted), 1);
     // Only the admin MAC's RAR entry exists for pool 0.
     assert_eq!(rig.rar(0).mac, ADMIN_MAC);
+}
+
+#[test]
+fn extra_mac_filters_stop_at_the_vfs_rar_cap_and_clear_frees_them() {
+    // max_mac_filters = 1: the VF's own address plus one filter, each a RAR entry of pool 0.
+    let rig = Rig::new(2);
+    rig.set_policy(
+        0,
+        VfPolicy {
+            max_mac_filters: 1,
+            ..VfPolicy::default()
+        },
+    );
+    let mut vf0 = rig.vf(0);
+    vf0.reset().unwrap();
+    let filter_a: MacAddr = [0x02, 0, 0, 0, 0, 0xA1];
+    let filter_b: MacAddr = [0x02, 0, 0, 0, 0, 0xB1];
+    let reply = |vf0: &mut VfLink<VfBar, PumpClock>, request: VfRequest| match raw_exchange(
+        vf0,
+        &request.encode(),
+    ) {
+        PfMessage::Reply { accepted, .. } => accepted,
+        other => panic!("{other:?}"),
+    };
+    let pool0_entries = || {
+        (0..24)
+            .map(|index| {
+                RarEntry::decode(
+                    rig.regs.read(pf::ral(GEN, index).unwrap()),
+                    rig.regs.read(pf::rah(GEN, index).unwrap()),
+                )
+            })
+            .filter(|entry| entry.valid && entry.pools == PoolMask(1))
+            .map(|entry| entry.mac)
+            .collect::<Vec<_>>()
+    };
+    // Before the VF set its own address: one filter, and the second is refused although the
+    // pool's two RAR entries are not both used, so the VF's own address keeps its entry.
+    assert!(reply(&mut vf0, VfRequest::AddMacFilter(filter_a)));
+    assert!(!reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    assert_eq!(rig.nacks(0, NackReason::MacFilterLimit), 1);
+    vf0.set_mac(OWN_MAC).unwrap();
+    assert!(!reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    assert_eq!(rig.nacks(0, NackReason::MacFilterLimit), 2);
+    // Another function's MAC is refused as a filter too.
+    assert!(!reply(
+        &mut vf0,
+        VfRequest::AddMacFilter(igb_model::DEFAULT_MAC)
+    ));
+    assert_eq!(rig.nacks(0, NackReason::MacInUse), 1);
+    let mut held = pool0_entries();
+    held.sort_unstable();
+    assert_eq!(held, vec![OWN_MAC, filter_a]);
+    // CLEAR drops the filter, keeps the VF's own address; the freed cap takes B.
+    assert!(reply(&mut vf0, VfRequest::ClearMacFilters));
+    assert_eq!(pool0_entries(), vec![OWN_MAC]);
+    assert!(reply(&mut vf0, VfRequest::AddMacFilter(filter_b)));
+    // VF1 (no extra filters by policy) is refused and still served.
+    let mut vf1 = rig.vf(1);
+    vf1.reset().unwrap();
+    assert!(!reply(&mut vf1, VfRequest::AddMacFilter(filter_a)));
+    assert_eq!(rig.nacks(1, NackReason::NotPermitted), 1);
+    assert_eq!(vf1.set_mac([0x02, 0, 0, 0, 0, 0xC1]), Ok(()));
 }
 
 #[test]
@@ -672,7 +744,9 @@ fn a_pf_reset_makes_the_vf_side_reinitialise() {
     assert!(events.pf_resetting && events.reinitialised.is_none());
 
     // The PF finishes (PFRSTD → RSTI clear, RSTD set): the VFs re-initialise.
-    rig.pf.borrow_mut().complete_pf_reset(&rig.regs);
+    rig.pf
+        .borrow_mut()
+        .complete_pf_reset(&rig.regs, &mut rig.slots.borrow_mut());
     let events = vf0.poll_events().unwrap();
     let outcome = events.reinitialised.expect("re-initialised");
     assert_eq!(outcome.assigned_mac, None);
@@ -825,7 +899,10 @@ fn the_pf_breaks_a_vfs_stuck_buffer_lock() {
     vf0_bar.write32(V2PMAILBOX.offset(), bits::VFU);
     vf0_bar.write32(V2PMAILBOX.offset(), bits::REQ);
     vf0_bar.write32(V2PMAILBOX.offset(), bits::VFU);
-    let report = rig.pf.borrow_mut().service(&rig.regs, &rig.clock);
+    let report = rig
+        .pf
+        .borrow_mut()
+        .service(&rig.regs, &mut rig.slots.borrow_mut(), &rig.clock);
     assert_eq!(report.handled, 0);
     let counters = rig.pf.borrow().counters(0).unwrap();
     assert_eq!(counters.lock_timeouts, 1);
@@ -989,7 +1066,8 @@ fn surprise_removal_is_reported_on_both_ends_without_waiting_out_timeouts() {
         fn write32(&self, _offset: u32, _value: u32) {}
     }
     let mut mailbox = PfMailbox::new(GEN, 2).unwrap();
-    let report = mailbox.service(&PfRegisters::new(Removed), &rig.clock);
+    let mut slots = FilterSlots::new(GEN, 2).unwrap();
+    let report = mailbox.service(&PfRegisters::new(Removed), &mut slots, &rig.clock);
     assert!(report.device_gone);
     assert_eq!(report.handled, 0);
     assert_eq!(mailbox.counters(0).unwrap().requests, 0);

@@ -26,6 +26,7 @@ const MAILBOX_VECTOR: u32 = 2;
 struct Pf {
     regs: PfRegisters<PfBar>,
     mailbox: RefCell<PfMailbox>,
+    slots: RefCell<igb::slots::FilterSlots>,
     clock: ModelClock,
 }
 
@@ -84,11 +85,13 @@ fn rig(pf_msix_mode: bool) -> (Rc<Pf>, VfDriver) {
         );
     }
     let mut mailbox = PfMailbox::new(Generation::I82576, 1).unwrap();
-    mailbox.start(&regs);
+    let mut slots = igb::slots::FilterSlots::new(Generation::I82576, 1).unwrap();
+    mailbox.start(&regs, &mut slots);
     regs.set_bits(pf::CTRL_EXT, pf::ctrl_ext::PFRSTD);
     let pf = Rc::new(Pf {
         regs,
         mailbox: RefCell::new(mailbox),
+        slots: RefCell::new(slots),
         clock: device.clock(),
     });
     let mut link = VfLink::new(
@@ -98,7 +101,7 @@ fn rig(pf_msix_mode: bool) -> (Rc<Pf>, VfDriver) {
             let pf = Rc::clone(&pf);
             PumpClock::new(pf.clock.clone(), move || {
                 if let Ok(mut mailbox) = pf.mailbox.try_borrow_mut() {
-                    mailbox.service(&pf.regs, &pf.clock);
+                    mailbox.service(&pf.regs, &mut pf.slots.borrow_mut(), &pf.clock);
                 }
             })
         },
@@ -129,7 +132,9 @@ fn run_periods(pf: &Pf, driver: &mut VfDriver, watchdog: &mut VfWatchdog) {
         pf.clock.advance(WATCHDOG_PERIOD);
         driver.take_interrupts();
         watchdog.tick(driver);
-        pf.mailbox.borrow_mut().service(&pf.regs, &pf.clock);
+        pf.mailbox
+            .borrow_mut()
+            .service(&pf.regs, &mut pf.slots.borrow_mut(), &pf.clock);
     }
 }
 

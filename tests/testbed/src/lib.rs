@@ -443,6 +443,8 @@ pub struct HostPf {
 struct HostPfState {
     device: igb::pf_device::PfDevice<igb_model::PfBar>,
     mailbox: igb::mailbox::pf::PfMailbox,
+    /// The filter tables the PF pool and the VFs share.
+    slots: igb::slots::FilterSlots,
     serving: bool,
 }
 
@@ -469,13 +471,17 @@ impl HostPf {
         let (mut pf, _) =
             igb::pf_device::PfDevice::reset(device.pf_bar(), generation, None, &clock)
                 .map_err(HostPfError::Bringup)?;
-        pf.configure_pools(num_vfs).map_err(HostPfError::Bringup)?;
+        let mut slots = igb::slots::FilterSlots::new(generation, usize::from(num_vfs)).ok_or(
+            HostPfError::Mailbox(igb::mailbox::pf::PfMailboxError::TooManyVfs),
+        )?;
+        pf.configure_pools(num_vfs, &mut slots)
+            .map_err(HostPfError::Bringup)?;
         // CTRL.SLU and autonegotiation; not waiting (the VF test waits for VTSTATUS itself).
         pf.start_link(std::time::Duration::ZERO, &clock)
             .map_err(HostPfError::Bringup)?;
         let mut mailbox = igb::mailbox::pf::PfMailbox::new(generation, usize::from(num_vfs))
             .map_err(HostPfError::Mailbox)?;
-        mailbox.start(pf.regs());
+        mailbox.start(pf.regs(), &mut slots);
         for (vf, mac) in admin_macs.iter().enumerate() {
             let policy = igb::mailbox::pf::VfPolicy {
                 admin_mac: Some(*mac),
@@ -491,6 +497,7 @@ impl HostPf {
         let state = Arc::new(Mutex::new(HostPfState {
             device: pf,
             mailbox,
+            slots,
             serving: true,
         }));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -502,9 +509,12 @@ impl HostPf {
                         let mut state = lock(&state);
                         if state.serving {
                             let HostPfState {
-                                device, mailbox, ..
+                                device,
+                                mailbox,
+                                slots,
+                                ..
                             } = &mut *state;
-                            let _ = mailbox.service(device.regs(), &StdClock);
+                            let _ = mailbox.service(device.regs(), slots, &StdClock);
                         }
                     }
                     std::thread::sleep(std::time::Duration::from_millis(1));
@@ -540,10 +550,14 @@ impl HostPf {
         .map_err(HostPfError::Bringup)?;
         // Let the VFs notice the reset before the PF is ready again.
         std::thread::sleep(std::time::Duration::from_millis(50));
-        pf.configure_pools(num_vfs).map_err(HostPfError::Bringup)?;
+        // The reset cleared the tables: everything the slots hold is written again.
+        state.slots.forget_hardware();
+        let HostPfState { mailbox, slots, .. } = &mut *state;
+        pf.configure_pools(num_vfs, slots)
+            .map_err(HostPfError::Bringup)?;
         pf.start_link(std::time::Duration::ZERO, &clock)
             .map_err(HostPfError::Bringup)?;
-        state.mailbox.start(pf.regs());
+        mailbox.start(pf.regs(), slots);
         pf.enable_other_interrupt(0).map_err(HostPfError::Bringup)?;
         pf.announce_ready().map_err(HostPfError::Bringup)?;
         // As Linux igb after a reset: a control message to every VF, which raises their

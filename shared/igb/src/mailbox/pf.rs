@@ -14,10 +14,11 @@
 //! flooding VF cannot starve the others; NACKs are logged at most once per 2 s per VF into a
 //! fixed ring (no_std: no printing).
 //!
-//! Hardware ownership: while VFs are enabled this module owns, for each VF `n`: RAR entry
-//! `rar_entries - 1 - n` (`filters::vf_rar_index`), pool `n`'s bits in VLVF/VFRE/VFTE, VMOLR[n],
-//! VMVIR[n], DVMOLR[n] (I350), and the whole MTA (the PF driver gives its own multicast
-//! hashes to [`PfMailbox::set_pf_multicast`]). VLVF entries of other pools are left alone.
+//! Hardware ownership: while VFs are enabled this module owns, for each VF `n`: pool `n`'s
+//! VFRE/VFTE bits, VMOLR[n], VMVIR[n], DVMOLR[n] (I350). RAR, VLVF/VFTA and MTA entries are
+//! not written here: they are asked for, as owner [`Owner::Vf`], from the one
+//! [`FilterSlots`] the caller (the PF controller) passes in and shares with the PF's own
+//! filters (issue 13 item 2). A refusal from it is a NACK; it never disturbs another owner.
 
 use core::time::Duration;
 
@@ -25,19 +26,16 @@ use hw_platform::{Clock, Mmio, poll_until};
 
 use super::MailboxTimeouts;
 use super::message::{
-    MESSAGE_WORDS, MalformedMessage, Message, MulticastHashes, PfMessage, VfRequest, header_id,
-    header_info, id,
+    MESSAGE_WORDS, MalformedMessage, Message, PfMessage, VfRequest, header_id, header_info, id,
 };
-use crate::filters::{
-    HashBit, MacAddr, RarEntry, VlanId, VlvfEntry, Vmolr, is_multicast, is_valid_unicast, mta_bit,
-    vf_rar_index, vmolr_bits,
-};
+use crate::filters::{MacAddr, VlanId, Vmolr, vmolr_bits};
 use crate::ids::Generation;
 use crate::regs::pf::{
-    self, CTRL_EXT, HASH_TABLE_REGS, MBVFICR, VFLRE, VFRE, VFTE, VLVF_ENTRIES, ctrl_ext, dctl,
-    dvmolr_bits, mbvficr, pf_mailbox_bits as pfbits, vmvir_bits,
+    self, CTRL_EXT, MBVFICR, VFLRE, VFRE, VFTE, ctrl_ext, dctl, dvmolr_bits, mbvficr,
+    pf_mailbox_bits as pfbits, vmvir_bits,
 };
-use crate::regs::{GenerationTraits, PfRegisters, PoolMask};
+use crate::regs::{GenerationTraits, PfRegisters};
+use crate::slots::{FilterSlots, Owner, OwnerCaps, SlotError, Table, VF_MAX_MULTICAST};
 
 /// Linux limits a port to 7 VFs so pool 7 stays with the PF (`igb-hardware.md` §1.3).
 pub const MAX_VFS: usize = 7;
@@ -72,6 +70,23 @@ pub struct VfPolicy {
     pub allow_multicast_promiscuous: bool,
     /// VLANs this VF may hold in the shared VLVF table.
     pub max_vlans: u8,
+    /// Unicast filters (ADD_MAC_FILTER) on top of the VF's own address; each takes a RAR
+    /// entry. Granted only without an admin MAC or to a trusted VF (Linux igb's rule).
+    pub max_mac_filters: u8,
+    /// Distinct multicast hashes the VF may hold (at most what one SET_MULTICAST carries).
+    pub max_multicast: u8,
+}
+
+impl VfPolicy {
+    /// What the shared filter tables let this VF hold (its [`OwnerCaps`]).
+    #[must_use]
+    pub fn caps(&self) -> OwnerCaps {
+        OwnerCaps {
+            rar: self.max_mac_filters.saturating_add(1),
+            vlans: self.max_vlans,
+            multicast: u16::from(self.max_multicast).min(VF_MAX_MULTICAST),
+        }
+    }
 }
 
 impl Default for VfPolicy {
@@ -82,6 +97,8 @@ impl Default for VfPolicy {
             trusted: false,
             allow_multicast_promiscuous: true,
             max_vlans: DEFAULT_MAX_VLANS_PER_VF,
+            max_mac_filters: 0,
+            max_multicast: VF_MAX_MULTICAST as u8,
         }
     }
 }
@@ -118,6 +135,12 @@ pub enum NackReason {
     VlanLimit,
     /// No free VLVF entry.
     VlanTableFull,
+    /// SET_MULTICAST with more distinct hashes than [`VfPolicy::max_multicast`].
+    MulticastLimit,
+    /// ADD_MAC_FILTER beyond [`VfPolicy::max_mac_filters`].
+    MacFilterLimit,
+    /// No free RAR entry (the PF and other VFs hold them all).
+    MacTableFull,
     /// The request is valid but not supported or not permitted by policy (unicast
     /// promiscuous, multicast promiscuous when disallowed).
     NotPermitted,
@@ -127,7 +150,7 @@ pub enum NackReason {
 
 impl NackReason {
     /// Number of reasons.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 14;
 
     /// Every reason, in [`Self::index`] order (for reports that walk
     /// [`VfCounters::nacks_by_reason`]).
@@ -143,6 +166,9 @@ impl NackReason {
         Self::NotPermitted,
         Self::NoMacAssigned,
         Self::MacInUse,
+        Self::MulticastLimit,
+        Self::MacFilterLimit,
+        Self::MacTableFull,
     ];
 
     /// Index into [`VfCounters::nacks_by_reason`].
@@ -160,6 +186,9 @@ impl NackReason {
             Self::NotPermitted => 8,
             Self::NoMacAssigned => 9,
             Self::MacInUse => 10,
+            Self::MulticastLimit => 11,
+            Self::MacFilterLimit => 12,
+            Self::MacTableFull => 13,
         }
     }
 }
@@ -270,18 +299,13 @@ pub enum PfMailboxError {
     NoSuchVf,
 }
 
-/// VLANs remembered per VF (the hard upper bound of [`VfPolicy::max_vlans`]).
-const VF_VLAN_SLOTS: usize = 32;
-
 #[derive(Clone, Copy, Debug)]
 struct VfSlot {
     state: VfState,
     policy: VfPolicy,
     /// MAC the VF set itself (SET_MAC_ADDR); forgotten on reset and FLR.
     own_mac: Option<MacAddr>,
-    multicast: MulticastHashes,
     multicast_promiscuous: bool,
-    vlans: [Option<VlanId>; VF_VLAN_SLOTS],
     /// When a NACK of each reason was last logged: the rate limit is per reason, so a
     /// stream of one kind of refusal cannot hide the first instance of another.
     last_nack_log: [Option<Duration>; NackReason::COUNT],
@@ -301,11 +325,11 @@ impl VfSlot {
             trusted: false,
             allow_multicast_promiscuous: true,
             max_vlans: DEFAULT_MAX_VLANS_PER_VF,
+            max_mac_filters: 0,
+            max_multicast: VF_MAX_MULTICAST as u8,
         },
         own_mac: None,
-        multicast: MulticastHashes::EMPTY,
         multicast_promiscuous: false,
-        vlans: [None; VF_VLAN_SLOTS],
         last_nack_log: [None; NackReason::COUNT],
         unacked_since: None,
         pending_control: None,
@@ -326,10 +350,6 @@ impl VfSlot {
     fn mac(&self) -> Option<MacAddr> {
         self.policy.admin_mac.or(self.own_mac)
     }
-
-    fn vlan_count(&self) -> usize {
-        self.vlans.iter().flatten().count()
-    }
 }
 
 /// The decision on one message.
@@ -348,7 +368,6 @@ pub struct PfMailbox {
     budget: u8,
     next_first: usize,
     timeouts: MailboxTimeouts,
-    pf_mta: [u32; HASH_TABLE_REGS],
     log: EventLog,
 }
 
@@ -367,7 +386,6 @@ impl PfMailbox {
             budget: DEFAULT_REQUEST_BUDGET,
             next_first: 0,
             timeouts: MailboxTimeouts::LINUX,
-            pf_mta: [0; HASH_TABLE_REGS],
             log: EventLog::EMPTY,
         })
     }
@@ -454,53 +472,24 @@ impl PfMailbox {
     }
 
     /// Puts the hardware in the "no VF handshake yet" state: every VF pool's Rx/Tx disabled
-    /// and its filters cleared. Call once after enabling SR-IOV.
-    pub fn start<M: Mmio>(&mut self, regs: &PfRegisters<M>) {
+    /// and everything it held in `slots` released. Call once after enabling SR-IOV.
+    pub fn start<M: Mmio>(&mut self, regs: &PfRegisters<M>, slots: &mut FilterSlots) {
         for vf in 0..self.num_vfs {
-            self.clear_vf(vf, regs);
+            self.clear_vf(vf, regs, slots);
             self.vfs[vf].state = VfState::Resetting;
         }
-        self.write_mta(regs);
+        slots.apply(regs);
     }
 
-    /// Sets the PF's own multicast hashes; the MTA becomes the union of them and every VF's.
-    pub fn set_pf_multicast<M: Mmio>(&mut self, hashes: &[u16], regs: &PfRegisters<M>) {
-        self.pf_mta = [0; HASH_TABLE_REGS];
-        for hash in hashes {
-            let bit = HashBit::from_hash(*hash);
-            if let Some(word) = self.pf_mta.get_mut(bit.register) {
-                *word |= bit.mask();
-            }
+    /// VFs disabled (SR-IOV off, or the PF stopping): every VF pool closed, everything the VFs
+    /// held in `slots` released, every VF back to [`VfState::Resetting`].
+    pub fn stop<M: Mmio>(&mut self, regs: &PfRegisters<M>, slots: &mut FilterSlots) {
+        self.start(regs, slots);
+        for slot in self.vfs.iter_mut().take(self.num_vfs) {
+            slot.own_mac = None;
+            slot.unacked_since = None;
+            slot.pending_control = None;
         }
-        self.write_mta(regs);
-    }
-
-    /// As [`Self::set_pf_multicast`], from group addresses (their MO = 0 MTA hashes, §2.3);
-    /// unicast entries are ignored.
-    pub fn set_pf_multicast_addresses<M: Mmio>(
-        &mut self,
-        addresses: &[MacAddr],
-        regs: &PfRegisters<M>,
-    ) {
-        self.pf_mta = [0; HASH_TABLE_REGS];
-        for mac in addresses.iter().filter(|mac| is_multicast(mac)) {
-            let bit = mta_bit(mac);
-            if let Some(word) = self.pf_mta.get_mut(bit.register) {
-                *word |= bit.mask();
-            }
-        }
-        self.write_mta(regs);
-    }
-
-    /// Whether the PF's own multicast hashes are non-empty (the PF pool's VMOLR.ROMPE).
-    #[must_use]
-    pub fn has_pf_multicast(&self) -> bool {
-        self.pf_mta.iter().any(|word| *word != 0)
-    }
-
-    /// Writes the MTA again from the PF's and the VFs' hashes (after a MAC reset cleared it).
-    pub fn restore_mta<M: Mmio>(&self, regs: &PfRegisters<M>) {
-        self.write_mta(regs);
     }
 
     /// Handles VFLREs and VF messages (see module docs). Never blocks for longer than the lock
@@ -508,6 +497,7 @@ impl PfMailbox {
     pub fn service<M: Mmio, C: Clock + ?Sized>(
         &mut self,
         regs: &PfRegisters<M>,
+        slots: &mut FilterSlots,
         clock: &C,
     ) -> ServiceReport {
         let mut report = ServiceReport::default();
@@ -526,7 +516,7 @@ impl PfMailbox {
         }
         for vf in 0..self.num_vfs {
             if flr & (1 << vf) != 0 {
-                self.handle_flr(vf, regs, clock);
+                self.handle_flr(vf, regs, slots, clock);
                 report.flrs |= 1 << vf;
             }
         }
@@ -554,7 +544,7 @@ impl PfMailbox {
                     continue;
                 }
                 served[vf] = served[vf].saturating_add(1);
-                if self.handle_request(vf, regs, clock) {
+                if self.handle_request(vf, regs, slots, clock) {
                     report.handled = report.handled.saturating_add(1);
                 }
             }
@@ -619,6 +609,7 @@ impl PfMailbox {
         &mut self,
         vf: usize,
         regs: &PfRegisters<M>,
+        slots: &mut FilterSlots,
         clock: &C,
     ) -> bool {
         let Some(control) = pf::pf_mailbox(vf) else {
@@ -647,9 +638,11 @@ impl PfMailbox {
             ),
             Ok(request) => {
                 let info = header_info(head);
-                (self.decide(vf, &request, regs), info)
+                (self.decide(vf, &request, regs, slots), info)
             }
         };
+        // The filter tables before the reply: once ACKed, the VF may rely on them.
+        slots.apply(regs);
         let message_id = header_id(head);
         // A VF "request" carrying the PF's own control ID gets its NACK without MSGINFO, so
         // the reply is still a well-formed (NACK-flavoured) control message for the VF.
@@ -737,54 +730,88 @@ impl PfMailbox {
         }
     }
 
-    /// Policy and hardware programming for one decoded request.
+    /// Policy and hardware programming for one decoded request. Filter-table changes go to
+    /// `slots` (written by the caller before the reply).
     fn decide<M: Mmio>(
         &mut self,
         vf: usize,
         request: &VfRequest,
         regs: &PfRegisters<M>,
+        slots: &mut FilterSlots,
     ) -> Decision {
         if *request == VfRequest::Reset {
-            return self.vf_reset(vf, regs);
+            return self.vf_reset(vf, regs, slots);
         }
         if self.vfs[vf].state != VfState::Ready {
             return Decision::Nack(NackReason::NotClearToSend, None);
         }
+        let owner = vf_owner(vf);
         match *request {
-            VfRequest::Reset => self.vf_reset(vf, regs),
+            VfRequest::Reset => self.vf_reset(vf, regs, slots),
             VfRequest::SetMacAddr(mac) => {
                 if self.vfs[vf].policy.admin_mac.is_some() {
                     return Decision::Nack(NackReason::AdminMac, None);
                 }
-                if !is_valid_unicast(&mac) {
-                    return Decision::Nack(NackReason::InvalidMac, None);
+                // The VF's address moves within its entry; a MAC another function holds is
+                // refused (RAR pool bits are ORed on a match, so this VF would receive that
+                // function's unicast traffic), and the old address stays on any refusal.
+                match slots.replace_mac(owner, self.vfs[vf].own_mac, mac) {
+                    Ok(_) => {
+                        self.vfs[vf].own_mac = Some(mac);
+                        Decision::Ack
+                    }
+                    Err(error) => Decision::Nack(nack_of(error), None),
                 }
-                if self.mac_used_elsewhere(vf, &mac, regs) {
-                    return Decision::Nack(NackReason::MacInUse, None);
+            }
+            // Drops every extra unicast filter, keeping the VF's own address. igbvf sends it
+            // on every Rx-mode change, so a VF without filters gets an ACK too, as Linux igb
+            // does (a NACK would be logged as misbehaviour; found against igbvf in the QEMU
+            // tier).
+            VfRequest::ClearMacFilters => {
+                let own = self.vfs[vf].mac();
+                let mut extra = [None; crate::slots::MAX_RAR_ENTRIES];
+                for (slot, (_, mac)) in extra
+                    .iter_mut()
+                    .zip(slots.macs(owner).filter(|(_, mac)| Some(*mac) != own))
+                {
+                    *slot = Some(mac);
                 }
-                self.vfs[vf].own_mac = Some(mac);
-                self.write_rar(vf, Some(mac), regs);
+                for mac in extra.iter().flatten() {
+                    let _ = slots.remove_mac(owner, mac);
+                }
                 Decision::Ack
             }
-            // This PF grants no extra unicast filters (one RAR entry per VF, §2.3), so a
-            // VF never has any to clear: ACK, as Linux igb does for a VF without filters.
-            // igbvf sends the clear on every Rx-mode change; a NACK would be logged as
-            // misbehaviour of a well-behaved VF (found against igbvf in the QEMU tier).
-            VfRequest::ClearMacFilters => Decision::Ack,
-            // Extra unicast filters are not offered (Linux igb refuses them too when the
-            // administrator set the MAC and the VF is not trusted).
-            VfRequest::AddMacFilter(_) => Decision::Nack(NackReason::NotPermitted, None),
+            VfRequest::AddMacFilter(mac) => {
+                let policy = self.vfs[vf].policy;
+                // Linux igb: no extra filters for an untrusted VF with an admin MAC.
+                if policy.max_mac_filters == 0 || (policy.admin_mac.is_some() && !policy.trusted) {
+                    return Decision::Nack(NackReason::NotPermitted, None);
+                }
+                let own = self.vfs[vf].mac();
+                let extra = slots.macs(owner).filter(|(_, m)| Some(*m) != own).count();
+                // A MAC in the table already is ours (idempotent) or another function's
+                // (MacInUse from `add_mac`); the cap counts filters only: the VF's own
+                // address keeps its entry.
+                let new = slots.rar_index(&mac).is_none();
+                if new && extra >= usize::from(policy.max_mac_filters) {
+                    return Decision::Nack(NackReason::MacFilterLimit, None);
+                }
+                match slots.add_mac(owner, mac) {
+                    Ok(_) => Decision::Ack,
+                    Err(error) => Decision::Nack(nack_of(error), None),
+                }
+            }
             VfRequest::SetMulticast { hashes, overflow } => {
                 if overflow && !self.vfs[vf].policy.allow_multicast_promiscuous {
                     return Decision::Nack(NackReason::NotPermitted, None);
                 }
-                let slot = &mut self.vfs[vf];
-                slot.multicast = hashes;
-                if overflow {
-                    slot.multicast_promiscuous = true;
+                if let Err(error) = slots.set_multicast(owner, hashes.as_slice()) {
+                    return Decision::Nack(nack_of(error), None);
                 }
-                self.write_mta(regs);
-                self.update_vmolr(vf, regs, |_| {});
+                if overflow {
+                    self.vfs[vf].multicast_promiscuous = true;
+                }
+                self.update_vmolr(vf, regs, slots, |_| {});
                 Decision::Ack
             }
             VfRequest::SetPromisc { unicast, multicast } => {
@@ -796,10 +823,10 @@ impl PfMailbox {
                     return Decision::Nack(NackReason::NotPermitted, None);
                 }
                 self.vfs[vf].multicast_promiscuous = multicast;
-                self.update_vmolr(vf, regs, |vmolr| vmolr.upe = unicast);
+                self.update_vmolr(vf, regs, slots, |vmolr| vmolr.upe = unicast);
                 Decision::Ack
             }
-            VfRequest::SetVlan { vid, add } => self.vf_vlan(vf, vid, add, regs),
+            VfRequest::SetVlan { vid, add } => self.vf_vlan(vf, vid, add, slots),
             VfRequest::SetLpe { max_frame } => {
                 let Some(updated) =
                     Vmolr::decode(self.read_vmolr(vf, regs)).with_max_frame(max_frame)
@@ -826,20 +853,33 @@ impl PfMailbox {
 
     /// VF_RESET (§5.3): reset the VF's filters to defaults, program its MAC, enable its pool,
     /// mark it clear to send; reply with the MAC, or NACK when none is assigned.
-    fn vf_reset<M: Mmio>(&mut self, vf: usize, regs: &PfRegisters<M>) -> Decision {
-        self.clear_vf(vf, regs);
+    fn vf_reset<M: Mmio>(
+        &mut self,
+        vf: usize,
+        regs: &PfRegisters<M>,
+        slots: &mut FilterSlots,
+    ) -> Decision {
+        self.clear_vf(vf, regs, slots);
+        let owner = vf_owner(vf);
+        // The policy's caps take effect with the handshake, like the rest of the policy.
+        let _ = slots.set_caps(owner, self.vfs[vf].policy.caps());
         let slot = &mut self.vfs[vf];
         slot.own_mac = None;
         slot.state = VfState::Ready;
         slot.counters.resets = slot.counters.resets.saturating_add(1);
         let mac = slot.mac();
         let admin_vlan = slot.policy.admin_vlan;
-        self.write_rar(vf, mac, regs);
+        if let Some(mac) = mac {
+            // Only an admin MAC is here (own_mac was just forgotten). One that another
+            // function holds is not installed: the VF still learns it (the administrator's
+            // choice) but its pool receives no unicast until the holder lets it go.
+            let _ = slots.add_mac(owner, mac);
+        }
         if let Some(vid) = admin_vlan {
-            // The port VLAN's VLVF entry was just released by `clear_vf`, so this only fails
+            // The VF's VLVF entries were just released by `clear_vf`, so this only fails
             // when other pools filled the table; the VF then gets no VLAN traffic but the
             // handshake still completes.
-            let _ = self.vlvf_update(vf, vid, true, regs);
+            let _ = slots.add_vlan(owner, vid);
             if let Some(reg) = pf::vmvir(vf) {
                 regs.write(reg, vmvir_bits::VLANA_DEFAULT | u32::from(vid.get()));
             }
@@ -847,7 +887,7 @@ impl PfMailbox {
                 regs.set_bits(reg, dvmolr_bits::STRVLAN);
             }
         }
-        self.update_vmolr(vf, regs, |_| {});
+        self.update_vmolr(vf, regs, slots, |_| {});
         let pool = 1u32 << vf;
         regs.set_bits(VFRE, pool);
         regs.set_bits(VFTE, pool);
@@ -857,69 +897,20 @@ impl PfMailbox {
         }
     }
 
-    fn vf_vlan<M: Mmio>(
-        &mut self,
-        vf: usize,
-        vid: VlanId,
-        add: bool,
-        regs: &PfRegisters<M>,
-    ) -> Decision {
+    fn vf_vlan(&mut self, vf: usize, vid: VlanId, add: bool, slots: &mut FilterSlots) -> Decision {
         if self.vfs[vf].policy.admin_vlan.is_some() {
             return Decision::Nack(NackReason::AdminVlan, None);
         }
-        let slot = &self.vfs[vf];
-        let known = slot.vlans.contains(&Some(vid));
-        if add && !known {
-            let cap = usize::from(slot.policy.max_vlans).min(VF_VLAN_SLOTS);
-            if slot.vlan_count() >= cap {
-                return Decision::Nack(NackReason::VlanLimit, None);
-            }
+        let owner = vf_owner(vf);
+        let result = if add {
+            slots.add_vlan(owner, vid)
+        } else {
+            slots.remove_vlan(owner, vid)
+        };
+        match result {
+            Ok(()) => Decision::Ack,
+            Err(error) => Decision::Nack(nack_of(error), None),
         }
-        if !self.vlvf_update(vf, vid, add, regs) {
-            return Decision::Nack(NackReason::VlanTableFull, None);
-        }
-        let slot = &mut self.vfs[vf];
-        if add && !known {
-            if let Some(free) = slot.vlans.iter_mut().find(|entry| entry.is_none()) {
-                *free = Some(vid);
-            }
-        } else if !add {
-            for entry in &mut slot.vlans {
-                if *entry == Some(vid) {
-                    *entry = None;
-                }
-            }
-        }
-        Decision::Ack
-    }
-
-    /// Adds or removes pool `vf` for `vid` in VLVF, keeping VFTA in step
-    /// ([`crate::pf_device::update_pool_vlan`]). Returns false when no entry is free.
-    fn vlvf_update<M: Mmio>(
-        &self,
-        vf: usize,
-        vid: VlanId,
-        add: bool,
-        regs: &PfRegisters<M>,
-    ) -> bool {
-        crate::pf_device::update_pool_vlan(regs, vf, vid, add)
-    }
-
-    /// Whether a valid RAR entry other than VF `vf`'s own holds `mac`.
-    fn mac_used_elsewhere<M: Mmio>(&self, vf: usize, mac: &MacAddr, regs: &PfRegisters<M>) -> bool {
-        let own = vf_rar_index(self.generation, vf);
-        (0..self.traits.rar_entries)
-            .filter(|index| Some(*index) != own)
-            .any(|index| {
-                let (Some(ral), Some(rah)) = (
-                    pf::ral(self.generation, index),
-                    pf::rah(self.generation, index),
-                ) else {
-                    return false;
-                };
-                let entry = RarEntry::decode(regs.read(ral), regs.read(rah));
-                entry.valid && entry.mac == *mac
-            })
     }
 
     fn read_vmolr<M: Mmio>(&self, vf: usize, regs: &PfRegisters<M>) -> u32 {
@@ -933,12 +924,13 @@ impl PfMailbox {
         &self,
         vf: usize,
         regs: &PfRegisters<M>,
+        slots: &FilterSlots,
         extra: impl FnOnce(&mut Vmolr),
     ) {
         let Some(reg) = pf::vmolr(vf) else { return };
         let slot = &self.vfs[vf];
         let mut vmolr = Vmolr::decode(regs.read(reg));
-        vmolr.rompe = !slot.multicast.is_empty();
+        vmolr.rompe = slots.has_multicast(vf_owner(vf));
         vmolr.mpme = slot.multicast_promiscuous;
         vmolr.bam = true;
         vmolr.strcrc = true;
@@ -948,50 +940,10 @@ impl PfMailbox {
         regs.write(reg, vmolr.encode());
     }
 
-    /// Writes RAR entry of VF `vf`: `mac` for pool `vf`, or cleared.
-    fn write_rar<M: Mmio>(&self, vf: usize, mac: Option<MacAddr>, regs: &PfRegisters<M>) {
-        let Some(index) = vf_rar_index(self.generation, vf) else {
-            return;
-        };
-        let (Some(ral), Some(rah)) = (
-            pf::ral(self.generation, index),
-            pf::rah(self.generation, index),
-        ) else {
-            return;
-        };
-        let entry = match (mac, PoolMask::single(vf)) {
-            (Some(mac), Some(pool)) => RarEntry::new(mac, pool),
-            _ => RarEntry::CLEARED,
-        };
-        let (low, high) = entry.encode();
-        // RAH first with AV clear so the half-written entry never matches.
-        regs.write(rah, 0);
-        regs.write(ral, low);
-        regs.write(rah, high);
-    }
-
-    /// MTA = PF hashes ∪ every VF's hashes (the table is shared by all pools, §2.3).
-    fn write_mta<M: Mmio>(&self, regs: &PfRegisters<M>) {
-        let mut table = self.pf_mta;
-        for slot in self.vfs.iter().take(self.num_vfs) {
-            for hash in slot.multicast.as_slice() {
-                let bit = HashBit::from_hash(*hash);
-                if let Some(word) = table.get_mut(bit.register) {
-                    *word |= bit.mask();
-                }
-            }
-        }
-        for (index, value) in table.iter().enumerate() {
-            if let Some(reg) = pf::mta(index) {
-                regs.write(reg, *value);
-            }
-        }
-    }
-
-    /// Removes everything VF `vf` contributed to the hardware and disables its pool: RAR,
-    /// VLVF pool bits (and VFTA bits nobody else needs), multicast hashes, VMOLR/VMVIR to
-    /// defaults, VFRE/VFTE bits, and the queue enables of the pool's queues.
-    fn clear_vf<M: Mmio>(&mut self, vf: usize, regs: &PfRegisters<M>) {
+    /// Releases everything VF `vf` held in `slots` (RAR, VLVF pool bits and the VFTA bits
+    /// nobody else needs, multicast hashes; written by the next `apply`) and disables its
+    /// pool: VMOLR/VMVIR to defaults, VFRE/VFTE bits, the queue enables of the pool's queues.
+    fn clear_vf<M: Mmio>(&mut self, vf: usize, regs: &PfRegisters<M>, slots: &mut FilterSlots) {
         let pool = 1u32 << vf;
         regs.clear_bits(VFRE, pool);
         regs.clear_bits(VFTE, pool);
@@ -1006,20 +958,9 @@ impl PfMailbox {
                 regs.clear_bits(tx.txdctl, dctl::ENABLE);
             }
         }
-        self.write_rar(vf, None, regs);
-        // Every VLVF entry holding this pool, not just the ones we remember: the hardware is
-        // the truth after a PF-side reconfiguration.
-        for index in 0..VLVF_ENTRIES {
-            let Some(reg) = pf::vlvf(index) else { continue };
-            let entry = VlvfEntry::decode(regs.read(reg));
-            if entry.enabled && entry.pools.contains(vf) {
-                let _ = self.vlvf_update(vf, entry.vid, false, regs);
-            }
-        }
-        let slot = &mut self.vfs[vf];
-        slot.vlans = [None; VF_VLAN_SLOTS];
-        slot.multicast = MulticastHashes::EMPTY;
-        slot.multicast_promiscuous = false;
+        // NoSuchOwner only when `slots` was made for fewer VFs: it then holds nothing of ours.
+        let _ = slots.release_all(vf_owner(vf));
+        self.vfs[vf].multicast_promiscuous = false;
         if let Some(reg) = pf::vmvir(vf) {
             regs.write(reg, 0);
         }
@@ -1035,7 +976,6 @@ impl PfMailbox {
             };
             regs.write(reg, defaults.encode() & !vmolr_bits::MPME);
         }
-        self.write_mta(regs);
     }
 
     /// VFLRE for `vf` (§5.6): forget and clear everything the VF set up; it must send VF_RESET
@@ -1044,9 +984,11 @@ impl PfMailbox {
         &mut self,
         vf: usize,
         regs: &PfRegisters<M>,
+        slots: &mut FilterSlots,
         clock: &C,
     ) {
-        self.clear_vf(vf, regs);
+        self.clear_vf(vf, regs, slots);
+        slots.apply(regs);
         let slot = &mut self.vfs[vf];
         slot.own_mac = None;
         slot.state = VfState::Resetting;
@@ -1201,9 +1143,9 @@ impl PfMailbox {
     /// reset cleared the filter tables), rewrite the MTA with the PF's hashes, and set
     /// CTRL_EXT.PFRSTD, which clears RSTI and sets RSTD in every VF mailbox (§2.1 step 6) so
     /// the VFs re-run their handshake.
-    pub fn complete_pf_reset<M: Mmio>(&mut self, regs: &PfRegisters<M>) {
+    pub fn complete_pf_reset<M: Mmio>(&mut self, regs: &PfRegisters<M>, slots: &mut FilterSlots) {
         for vf in 0..self.num_vfs {
-            self.clear_vf(vf, regs);
+            self.clear_vf(vf, regs, slots);
             let slot = &mut self.vfs[vf];
             slot.own_mac = None;
             slot.state = VfState::Resetting;
@@ -1211,6 +1153,31 @@ impl PfMailbox {
             slot.unacked_since = None;
             slot.pending_control = None;
         }
+        slots.apply(regs);
         regs.set_bits(CTRL_EXT, ctrl_ext::PFRSTD);
+    }
+}
+
+/// VF `vf`'s owner in the shared filter tables (`vf` < [`MAX_VFS`] everywhere it is used).
+const fn vf_owner(vf: usize) -> Owner {
+    Owner::Vf(vf as u8)
+}
+
+/// The NACK for a refusal of the shared filter tables (issue 13: exhaustion is a NACK to the
+/// VF, NDIS_STATUS_RESOURCES on the NDIS side).
+const fn nack_of(error: SlotError) -> NackReason {
+    match error {
+        SlotError::InvalidMac => NackReason::InvalidMac,
+        SlotError::MacInUse => NackReason::MacInUse,
+        SlotError::OwnerLimit(Table::Vlvf) => NackReason::VlanLimit,
+        SlotError::TableFull(Table::Vlvf) => NackReason::VlanTableFull,
+        SlotError::OwnerLimit(Table::Mta) | SlotError::TableFull(Table::Mta) => {
+            NackReason::MulticastLimit
+        }
+        SlotError::OwnerLimit(Table::Rar) => NackReason::MacFilterLimit,
+        SlotError::TableFull(Table::Rar) => NackReason::MacTableFull,
+        // The slots were made for fewer VFs than the mailbox serves, or a removal of
+        // something never held: the request cannot be honoured.
+        SlotError::NoSuchOwner | SlotError::NotOwned => NackReason::NotPermitted,
     }
 }
