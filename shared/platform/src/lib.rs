@@ -183,24 +183,33 @@ pub unsafe trait DmaMemory {
     /// Volatile copy of `out.len()` bytes starting at `offset` into `out`: byte accesses up to
     /// the first 8-byte boundary of the region, aligned 8-byte accesses, then bytes (every access
     /// stays volatile, since the device may write the memory at any time; whole words cut the
-    /// per-byte cost of a frame copy about eightfold).
+    /// per-byte cost of a frame copy about eightfold). The split is computed once, not per
+    /// word, so the loop is a load, a store and a pointer step per 8 bytes
+    /// (`tests/bench/datapath.sh`).
     fn read_bytes(&self, offset: usize, out: &mut [u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, out.len(), self.len())?;
-        let mut index = 0;
-        while index < out.len() {
-            let byte = byte_ptr(self, base + index);
-            let word = byte.cast::<u64>();
-            if word.is_aligned() && out.len() - index >= 8 {
-                // SAFETY: the 8 bytes at `word` are inside the checked range and aligned.
-                let value = unsafe { word.read_volatile() };
-                out[index..index + 8].copy_from_slice(&value.to_ne_bytes());
-                index += 8;
-            } else {
-                // SAFETY: `checked_range` proved `offset + out.len() <= len()`, so `byte` is
-                // inside the region, which the trait's contract makes valid for reads.
-                out[index] = unsafe { byte.read_volatile() };
-                index += 1;
-            }
+        let start = byte_ptr(self, base);
+        let head_len = start.align_offset(8).min(out.len());
+        let (head, rest) = out.split_at_mut(head_len);
+        for (index, slot) in head.iter_mut().enumerate() {
+            // SAFETY: `checked_range` proved `offset + out.len() <= len()` and
+            // `index < out.len()`, so the byte is inside the region (valid for reads).
+            *slot = unsafe { start.wrapping_add(index).read_volatile() };
+        }
+        // SAFETY: `head_len <= out.len()`, inside the checked range.
+        let mut at = unsafe { start.add(head_len) };
+        let mut words = rest.chunks_exact_mut(8);
+        for chunk in &mut words {
+            // SAFETY: `at` is 8-byte aligned (past the head) and its 8 bytes lie inside the
+            // checked range (a whole chunk of `out` remains).
+            let value = unsafe { at.cast::<u64>().read_volatile() };
+            chunk.copy_from_slice(&value.to_ne_bytes());
+            // SAFETY: at most one past the checked range's end.
+            at = unsafe { at.add(8) };
+        }
+        for (index, slot) in words.into_remainder().iter_mut().enumerate() {
+            // SAFETY: the remainder's bytes follow `at` inside the checked range.
+            *slot = unsafe { at.wrapping_add(index).read_volatile() };
         }
         Ok(())
     }
@@ -209,25 +218,30 @@ pub unsafe trait DmaMemory {
     /// boundary, aligned 8-byte words, then bytes; see [`Self::read_bytes`]).
     fn write_bytes(&self, offset: usize, data: &[u8]) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, data.len(), self.len())?;
-        let mut index = 0;
-        while index < data.len() {
-            let byte = byte_ptr(self, base + index);
-            let word = byte.cast::<u64>();
-            match data.get(index..index + 8) {
-                Some(chunk) if word.is_aligned() => {
-                    let mut value = [0u8; 8];
-                    value.copy_from_slice(chunk);
-                    // SAFETY: the 8 bytes at `word` are inside the checked range and aligned.
-                    unsafe { word.write_volatile(u64::from_ne_bytes(value)) };
-                    index += 8;
-                }
-                _ => {
-                    // SAFETY: `checked_range` proved `offset + data.len() <= len()`, so `byte`
-                    // is inside the region, which the trait's contract makes valid for writes.
-                    unsafe { byte.write_volatile(data[index]) };
-                    index += 1;
-                }
-            }
+        let start = byte_ptr(self, base);
+        let head_len = start.align_offset(8).min(data.len());
+        let (head, rest) = data.split_at(head_len);
+        for (index, &byte) in head.iter().enumerate() {
+            // SAFETY: `checked_range` proved `offset + data.len() <= len()` and
+            // `index < data.len()`, so the byte is inside the region (valid for writes).
+            unsafe { start.wrapping_add(index).write_volatile(byte) };
+        }
+        // SAFETY: `head_len <= data.len()`, inside the checked range.
+        let mut at = unsafe { start.add(head_len) };
+        let words = rest.chunks_exact(8);
+        let tail = words.remainder();
+        for chunk in words {
+            let mut value = [0u8; 8];
+            value.copy_from_slice(chunk);
+            // SAFETY: `at` is 8-byte aligned (past the head) and its 8 bytes lie inside the
+            // checked range (a whole chunk of `data` remains).
+            unsafe { at.cast::<u64>().write_volatile(u64::from_ne_bytes(value)) };
+            // SAFETY: at most one past the checked range's end.
+            at = unsafe { at.add(8) };
+        }
+        for (index, &byte) in tail.iter().enumerate() {
+            // SAFETY: the tail's bytes follow `at` inside the checked range.
+            unsafe { at.wrapping_add(index).write_volatile(byte) };
         }
         Ok(())
     }
