@@ -156,6 +156,39 @@ pub unsafe trait DmaMemory {
         Ok(u64::from_le_bytes(bytes))
     }
 
+    /// Volatile reads of the two little-endian `u64`s at `offset` and `offset + 8` (one
+    /// 16-byte descriptor) with one bounds check, for the rings' per-packet accesses.
+    #[inline]
+    fn read_u64_pair(&self, offset: usize) -> Result<[u64; 2], DmaOutOfBounds> {
+        let base = checked_range(offset, 16, self.len())?;
+        let word = byte_ptr(self, base).cast::<u64>();
+        if !word.is_aligned() {
+            return Ok([self.read_u64(offset)?, self.read_u64(offset + 8)?]);
+        }
+        // SAFETY: the 16 bytes at `word` are inside the region (checked) and 8-byte aligned.
+        let low = unsafe { word.read_volatile() };
+        // SAFETY: as above; the second word is the upper 8 of the checked 16 bytes.
+        let high = unsafe { word.wrapping_add(1).read_volatile() };
+        Ok([u64::from_le(low), u64::from_le(high)])
+    }
+
+    /// Volatile writes of `values` as little-endian `u64`s at `offset` and `offset + 8`, in
+    /// that order, with one bounds check (see [`Self::read_u64_pair`]).
+    #[inline]
+    fn write_u64_pair(&self, offset: usize, values: [u64; 2]) -> Result<(), DmaOutOfBounds> {
+        let base = checked_range(offset, 16, self.len())?;
+        let word = byte_ptr(self, base).cast::<u64>();
+        if !word.is_aligned() {
+            self.write_u64(offset, values[0])?;
+            return self.write_u64(offset + 8, values[1]);
+        }
+        // SAFETY: the 16 bytes at `word` are inside the region (checked) and 8-byte aligned.
+        unsafe { word.write_volatile(values[0].to_le()) };
+        // SAFETY: as above; the second word is the upper 8 of the checked 16 bytes.
+        unsafe { word.wrapping_add(1).write_volatile(values[1].to_le()) };
+        Ok(())
+    }
+
     /// Volatile write of `value` as little-endian at `offset`.
     fn write_u32(&self, offset: usize, value: u32) -> Result<(), DmaOutOfBounds> {
         let base = checked_range(offset, 4, self.len())?;
@@ -427,6 +460,32 @@ mod tests {
         fn dma_addr(&self) -> DmaAddr {
             DmaAddr::new(0x1000)
         }
+    }
+
+    #[test]
+    fn descriptor_pairs_match_two_word_accesses_and_are_bounds_checked() {
+        // Aligned (the one-check fast path) and unaligned (the fallback) offsets.
+        for offset in [0usize, 8, 3, 13] {
+            let region = HeapRegion(std::vec![0; 4]);
+            region.fill(0xEE);
+            let pair = [0x0102_0304_0506_0708, 0x1112_1314_1516_1718];
+            region.write_u64_pair(offset, pair).expect("inside");
+            assert_eq!(region.read_u64(offset), Ok(pair[0]));
+            assert_eq!(region.read_u64(offset + 8), Ok(pair[1]));
+            assert_eq!(region.read_u64_pair(offset), Ok(pair));
+            let mut all = [0u8; 32];
+            region.read_bytes(0, &mut all).expect("whole region");
+            let outside = all
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| !(offset..offset + 16).contains(index));
+            assert!(outside.into_iter().all(|(_, byte)| *byte == 0xEE));
+        }
+        let region = HeapRegion(std::vec![0; 4]);
+        assert!(region.read_u64_pair(17).is_err());
+        assert!(region.write_u64_pair(24, [1, 2]).is_err());
+        assert!(region.write_u64_pair(usize::MAX - 3, [1, 2]).is_err());
+        assert_eq!(region.read_u64_pair(16), Ok([0, 0]));
     }
 
     #[test]

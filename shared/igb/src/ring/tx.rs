@@ -258,7 +258,8 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
                 self.stats.dma_errors = self.stats.dma_errors.wrapping_add(1);
                 break;
             }
-            match self.hw.read(last) {
+            // DD is in the upper quadword (7.2.3.2.4 write-back); the lower one is not read.
+            match self.hw.read_upper(last) {
                 Ok(raw) if desc::tx_done(raw) => {}
                 Ok(_) => break,
                 Err(_) => {
