@@ -454,6 +454,21 @@ fn enabled_results(frame: &RxFrameInfo, enabled: &OffloadConfig) -> RxFrameInfo 
 
 /// The NBL info for a validated write-back.
 fn receive_info(frame: &RxFrameInfo, enabled: &OffloadConfig, vlan: &VlanPolicy) -> ReceiveInfo {
+    if frame.ip_checksum == Checksum::NotChecked
+        && frame.l4_checksum == Checksum::NotChecked
+        && frame.vlan.is_none()
+        && frame.rss_type == 0
+    {
+        // Nothing reported (no checksum result, no stripped tag, no RSS type): every slot is
+        // 0, as the full path below would compute, without its per-field decisions.
+        return ReceiveInfo {
+            length: u32::from(frame.length),
+            checksum: NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0),
+            vlan: NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0),
+            hash_value: 0,
+            hash_info: 0,
+        };
+    }
     let frame = &enabled_results(frame, enabled);
     let mut checksum = NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0);
     match frame.ip_checksum {
@@ -586,5 +601,38 @@ mod tests {
                 .value(),
             0
         );
+    }
+    #[test]
+    fn each_reported_field_alone_leaves_the_nothing_reported_path() {
+        let policy = VlanPolicy::default();
+        let none = frame(0, Checksum::NotChecked, Checksum::NotChecked);
+        let info = receive_info(&none, &OffloadConfig::ALL, &policy);
+        assert_eq!(
+            (info.length, info.checksum.value(), info.vlan.value()),
+            (60, 0, 0)
+        );
+        assert_eq!((info.hash_value, info.hash_info), (0, 0));
+        let tagged = RxFrameInfo {
+            vlan: Some(0x2005),
+            ..none
+        };
+        let info = receive_info(&tagged, &OffloadConfig::ALL, &policy);
+        assert_eq!((info.vlan.VlanId(), info.vlan.UserPriority()), (5, 1));
+        let hashed = RxFrameInfo {
+            rss_type: 2,
+            rss_hash: 0xABCD,
+            ..none
+        };
+        let info = receive_info(&hashed, &OffloadConfig::ALL, &policy);
+        assert_eq!(
+            (info.hash_value, info.hash_info),
+            (0xABCD, NDIS_HASH_IPV4 | NDIS_HASH_FUNCTION_TOEPLITZ)
+        );
+        let ip_only = frame(0, Checksum::Bad, Checksum::NotChecked);
+        let info = receive_info(&ip_only, &OffloadConfig::ALL, &policy);
+        assert_eq!(info.checksum.Receive_IpChecksumFailed(), 1);
+        let l4_only = frame(0, Checksum::NotChecked, Checksum::Good);
+        let info = receive_info(&l4_only, &OffloadConfig::ALL, &policy);
+        assert_eq!(info.checksum.Receive_UdpChecksumSucceeded(), 1);
     }
 }

@@ -624,6 +624,7 @@ impl<D: DmaMemory, M: TxMapper, Db: Doorbell> TxEngine<D, M, Db> {
         self.bounce.dma_addr_at(offset)
     }
 
+    #[inline]
     fn post_fragments(
         &mut self,
         plan: &crate::offload::Plan,

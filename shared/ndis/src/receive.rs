@@ -340,6 +340,26 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
         let Some((&head, _)) = indices.split_first() else {
             return false;
         };
+        if let [index] = *indices {
+            // One buffer (every frame up to the buffer size): the checks below without the
+            // duplicate search and the MDL linking loop.
+            let Some(entry) = self.entries.get_mut(index) else {
+                return false;
+            };
+            let Some(raw) = entry.raw.as_ref() else {
+                return false;
+            };
+            if entry.lent || info.length == 0 || info.length > raw.capacity {
+                return false;
+            }
+            // SAFETY: the table owns the MDL (its entry is not lent); only `Next` changes,
+            // as NDIS drivers chain MDLs they own (a frame of one buffer ends at it).
+            unsafe { (*raw.mdl.as_ptr()).Next = core::ptr::null_mut() };
+            entry.next = NO_NEXT;
+            entry.lent = true;
+            self.lent += 1;
+            return self.finish_lend(index, indices.len(), info, chain);
+        }
         let mut capacity: u64 = 0;
         for (position, &index) in indices.iter().enumerate() {
             let Some(entry) = self.entries.get(index) else {
@@ -373,6 +393,20 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
             entry.lent = true;
         }
         self.lent += indices.len();
+        self.finish_lend(head, indices.len(), info, chain)
+    }
+
+    /// The rest of [`Self::lend_chain`] once the `count` buffers from `head` are linked and
+    /// marked lent: the NBL's NET_BUFFER, status and info slots, then onto `chain` (undone if
+    /// the NBL turns out not to be the allocator's).
+    #[inline]
+    fn finish_lend(
+        &mut self,
+        head: usize,
+        count: usize,
+        info: &ReceiveInfo,
+        chain: &mut NblChain,
+    ) -> bool {
         let entry = &self.entries[head];
         let Some(raw) = entry.raw.as_ref() else {
             return false;
@@ -418,7 +452,7 @@ impl<A: NblAllocator, R: DmaMemory> ReceiveNbls<A, R> {
                 index = core::mem::replace(&mut entry.next, NO_NEXT);
                 steps += 1;
             }
-            self.lent -= indices.len();
+            self.lent -= count;
             return false;
         }
         // SAFETY: a valid NBL the table owns and that is in no chain (not lent before this);
@@ -487,5 +521,56 @@ impl<A: NblAllocator, R: DmaMemory> Drop for ReceiveNbls<A, R> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use core::sync::atomic::AtomicU8;
+
+    use hw_platform::{AtomicDmaRegion, DmaAddr};
+
+    use super::*;
+
+    fn table() -> ReceiveNbls<HeapNblAllocator, AtomicDmaRegion<()>> {
+        let mut nbls = ReceiveNbls::new(HeapNblAllocator, 2).expect("table");
+        for base in [0x1000u64, 0x2000] {
+            let bytes: alloc::sync::Arc<[AtomicU8]> = (0..64).map(|_| AtomicU8::new(0)).collect();
+            let region = AtomicDmaRegion::new(bytes, DmaAddr::new(base), ()).expect("region");
+            nbls.add(region).expect("entry");
+        }
+        nbls
+    }
+
+    fn info(length: u32) -> ReceiveInfo {
+        ReceiveInfo {
+            length,
+            checksum: NDIS_TCP_IP_CHECKSUM_NET_BUFFER_LIST_INFO::from_value(0),
+            vlan: NDIS_NET_BUFFER_LIST_8021Q_INFO::from_value(0),
+            hash_value: 0,
+            hash_info: 0,
+        }
+    }
+
+    #[test]
+    fn a_single_buffer_is_lent_once_with_a_length_that_fits() {
+        let mut nbls = table();
+        let mut chain = NblChain::new();
+        assert!(!nbls.lend(0, &info(0), &mut chain), "empty frame");
+        assert!(
+            !nbls.lend(0, &info(65), &mut chain),
+            "longer than the buffer"
+        );
+        assert!(!nbls.lend(2, &info(60), &mut chain), "unknown index");
+        assert!(chain.is_empty() && nbls.lent() == 0);
+        assert!(nbls.lend(0, &info(64), &mut chain));
+        assert!(!nbls.lend(0, &info(60), &mut chain), "already lent");
+        assert_eq!((chain.len(), nbls.lent()), (1, 1));
+        let nbl = chain.pop_owned().expect("lent NBL");
+        let nb = nbl.first_net_buffer().expect("its NET_BUFFER");
+        assert_eq!(nb.data_length(), 64);
+        assert_eq!(nbls.reclaim(nbl, |_| {}).ok(), Some(0));
+        assert_eq!(nbls.lent(), 0);
     }
 }

@@ -280,8 +280,10 @@ impl<D: DmaMemory, T, Db: Doorbell> RxRing<D, T, Db> {
     /// Reads descriptor `index`; once DD is seen, orders the following reads after it and reads
     /// the whole descriptor again, so length and errors come from the same write-back as DD
     /// (the Linux `dma_rmb()` after the status check).
+    /// The first read takes only the status quadword (DD, EOP): a descriptor not yet done is
+    /// returned as `[0, qw1]`, which is all the caller looks at then.
     fn read_write_back(&self, index: u32) -> Option<desc::RawDesc> {
-        let raw = self.hw.read(index).ok()?;
+        let raw = self.hw.read_upper(index).ok()?;
         if !RxWriteBack::decode(raw).done() {
             return Some(raw);
         }

@@ -166,6 +166,7 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
         self.post_inner(request, token, true)
     }
 
+    #[inline]
     fn post_inner(
         &mut self,
         request: &TxRequest<'_>,
@@ -258,7 +259,8 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
                 self.stats.dma_errors = self.stats.dma_errors.wrapping_add(1);
                 break;
             }
-            match self.hw.read(last) {
+            // DD is in the upper quadword (7.2.3.2.4 write-back); the lower one is not read.
+            match self.hw.read_upper(last) {
                 Ok(raw) if desc::tx_done(raw) => {}
                 Ok(_) => break,
                 Err(_) => {
@@ -299,8 +301,17 @@ impl<D: DmaMemory, T, Db: Doorbell> TxRing<D, T, Db> {
 }
 
 /// `(PAYLEN, context slot)` for a well-formed request.
+#[inline]
 fn validate(request: &TxRequest<'_>, context_loaded: bool) -> Option<(u32, Option<u8>)> {
-    if request.fragments.is_empty() || request.fragments.iter().any(|fragment| fragment.len == 0) {
+    // One pass: no zero-length fragment, and the frame length.
+    let mut total = 0u32;
+    for fragment in request.fragments {
+        if fragment.len == 0 {
+            return None;
+        }
+        total = total.checked_add(u32::from(fragment.len))?;
+    }
+    if request.fragments.is_empty() {
         return None;
     }
     let needs_context = request.flags.vlan_insert || request.flags.tso;
@@ -310,11 +321,7 @@ fn validate(request: &TxRequest<'_>, context_loaded: bool) -> Option<(u32, Optio
     let paylen = if request.flags.tso {
         request.tso_payload_len?
     } else {
-        request
-            .fragments
-            .iter()
-            .map(|fragment| u32::from(fragment.len))
-            .try_fold(0u32, u32::checked_add)?
+        total
     };
     if paylen > desc::tx_olinfo::PAYLEN_MAX {
         return None;
